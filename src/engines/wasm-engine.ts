@@ -1,0 +1,129 @@
+// The WebAssembly engine: copies a validated ModelLayout into the kernel's linear memory once, then
+// scores rows written straight into that memory. The kernel is assembly/index.ts, built to
+// build/kernel.wasm (no imports, no allocator: this loader owns the memory map).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ModelLayout } from "../model/layout";
+import type { Engine } from "./engine";
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  setModel(...args: number[]): void;
+  predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number): void;
+  predictLeaf(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number): void;
+  predictContrib(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
+}
+
+const PAGE_BYTES = 65536;
+/** Bytes of one TreeSHAP path element in the kernel. */
+const PATH_ELEMENT_BYTES = 32;
+
+let compiledKernel: WebAssembly.Module | null = null;
+
+/** The kernel: LGBM_KERNEL_WASM, else next to the bundle (build/, the Lambda package), else build/. */
+export function kernelPath(): string {
+  const candidates = [join(__dirname, "kernel.wasm"), join(__dirname, "..", "..", "build", "kernel.wasm")];
+  return process.env.LGBM_KERNEL_WASM ?? candidates.find((path) => existsSync(path)) ?? candidates[1];
+}
+
+/** The compiled kernel, compiled once per process and shared by every model. */
+export function kernelModule(): WebAssembly.Module {
+  if (!compiledKernel) {
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = new Uint8Array(readFileSync(kernelPath()));
+    } catch {
+      throw new Error(`the WASM kernel ${kernelPath()} is missing: run "npm run build" first`);
+    }
+    compiledKernel = new WebAssembly.Module(bytes);
+  }
+  return compiledKernel;
+}
+
+export class WasmEngine implements Engine {
+  readonly name = "wasm";
+  private readonly kernel: KernelExports;
+  private readonly stride: number;
+  /** Start of the per-call workspace (input rows, outputs, TreeSHAP paths), after the model. */
+  private readonly workspace: number;
+
+  constructor(private readonly layout: ModelLayout) {
+    this.kernel = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
+    this.stride = layout.numFeatures + 1;
+    const linear = layout.linear;
+    // memory map: the arrays the kernel reads, each 16-byte aligned, in this order
+    const arrays: ArrayBufferView[] = [
+      new Uint8Array(layout.nodeRecords),
+      layout.nodeCount,
+      layout.nodeLeaf,
+      layout.treeStart,
+      layout.treeFlags,
+      layout.treeExpectedValue,
+      layout.catBounds,
+      layout.catWords,
+      linear?.constant ?? new Float64Array(0),
+      linear?.begin ?? new Int32Array(0),
+      linear?.feature ?? new Int32Array(0),
+      linear?.coeff ?? new Float64Array(0),
+    ];
+    let offset = align(this.kernel.heapBase());
+    const pointers = arrays.map((array) => {
+      const at = offset;
+      offset = align(offset + array.byteLength);
+      return at;
+    });
+    this.workspace = offset;
+    this.reserve(offset);
+    const bytes = new Uint8Array(this.kernel.memory.buffer);
+    arrays.forEach((array, i) => bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), pointers[i]));
+    this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass);
+  }
+
+  input(numRows: number): Float64Array {
+    const size = numRows * this.stride;
+    this.reserve(this.workspace + size * 8);
+    return new Float64Array(this.kernel.memory.buffer, this.workspace, size);
+  }
+
+  raw(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
+    const out = this.outputAt(numRows, numRows * this.layout.numClass * 8);
+    this.kernel.predictRaw(this.workspace, numRows, treeBegin, treeEnd, out);
+    return new Float64Array(this.kernel.memory.buffer, out, numRows * this.layout.numClass).slice();
+  }
+
+  leaves(numRows: number, treeBegin: number, treeEnd: number): Int32Array {
+    const width = treeEnd - treeBegin;
+    const out = this.outputAt(numRows, numRows * width * 4);
+    this.kernel.predictLeaf(this.workspace, numRows, treeBegin, treeEnd, out);
+    return new Int32Array(this.kernel.memory.buffer, out, numRows * width).slice();
+  }
+
+  contributions(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
+    const size = numRows * this.layout.numClass * (this.layout.numFeatures + 1);
+    const depth = this.layout.maxDepth;
+    const scratchBytes = (((depth + 1) * (depth + 2)) / 2) * PATH_ELEMENT_BYTES;
+    const out = this.outputAt(numRows, size * 8 + scratchBytes);
+    const scratch = align(out + size * 8);
+    this.kernel.predictContrib(this.workspace, numRows, treeBegin, treeEnd, out, scratch);
+    return new Float64Array(this.kernel.memory.buffer, out, size).slice();
+  }
+
+  /** Reserves `bytes` after the input rows and returns where they start. */
+  private outputAt(numRows: number, bytes: number): number {
+    const at = align(this.workspace + numRows * this.stride * 8);
+    this.reserve(at + bytes + 16);
+    return at;
+  }
+
+  /** Grows linear memory to at least `end` bytes. Growing detaches old views: callers re-view. */
+  private reserve(end: number): void {
+    const memory = this.kernel.memory;
+    const missing = end - memory.buffer.byteLength;
+    if (missing > 0) memory.grow(Math.ceil(missing / PAGE_BYTES));
+  }
+}
+
+function align(offset: number): number {
+  return Math.ceil(offset / 16) * 16;
+}
