@@ -1,10 +1,20 @@
 // Compares src/math/libm.ts with the C library on millions of inputs (see scripts/check-libm.sh).
+// With --samples FILE it also writes the first inputs of each function and the C library's answers
+// to FILE, which test/libm.test.ts replays on machines without a C compiler.
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { exp, fma, log } from "../src/math/libm";
 import { log1p } from "../src/math/log1p";
 
 const oracle = process.argv[2];
 const count = Number(process.argv[3] ?? 2_000_000);
+const samplesFile = process.argv[4] === "--samples" ? process.argv[5] : undefined;
+const SAMPLES_PER_FUNCTION = 2000;
+const samples: Record<string, string[][]> = {};
+const hex = (x: number) => {
+  bits[0] = x;
+  return words[1].toString(16).padStart(8, "0") + words[0].toString(16).padStart(8, "0");
+};
 let seed = 0x9e3779b9;
 function random(): number {
   // xorshift32: reproducible inputs
@@ -27,8 +37,10 @@ function check(name: string, arity: number, make: () => number[], ours: (...a: n
   const out = execFileSync(oracle, [name], { input: Buffer.from(inputs.buffer), maxBuffer: 1 << 30 });
   const expected = new Float64Array(out.buffer, out.byteOffset, count);
   let mismatches = 0;
+  samples[name] = [];
   for (let i = 0; i < count; i++) {
     const args = Array.from(inputs.subarray(i * arity, i * arity + arity));
+    if (i < SAMPLES_PER_FUNCTION) samples[name].push([...args.map(hex), hex(expected[i])]);
     const got = ours(...args);
     if (!Object.is(got, expected[i]) && !(Number.isNaN(got) && Number.isNaN(expected[i]))) {
       if (mismatches++ < 5) console.log(`${name}(${args.join(", ")}) = ${got}, C library: ${expected[i]}`);
@@ -86,4 +98,5 @@ failures += check("fma", 3, () => {
   const c = random() < 0.3 ? -a * b * (1 + (random() - 0.5) * 2 ** -40) : (random() - 0.5) * 2 ** Math.floor((random() - 0.5) * 120);
   return [a, b, c];
 }, fma);
+if (samplesFile) writeFileSync(samplesFile, `${JSON.stringify(samples)}\n`);
 process.exit(failures === 0 ? 0 : 1);
