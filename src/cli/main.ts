@@ -63,9 +63,16 @@ function readText(path: string, what: string): string {
   try {
     return readFileSync(path === "-" ? 0 : path, "utf8");
   } catch (error) {
-    throw new InputError(`cannot read the ${what} file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read the ${what} file: ${(code && READ_ERRORS[code]) ?? code ?? String(error)}`);
   }
 }
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: "no such file",
+  EISDIR: "is a directory",
+  EACCES: "permission denied",
+};
 
 /** Runs `read`, naming `path` in any error it throws. */
 function inFile<T>(path: string, read: () => T): T {
@@ -91,14 +98,16 @@ function writeRows(values: Float64Array, numRows: number, width: number): void {
 
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(0); // reader went away (e.g. | head)
-  throw error;
+  process.stderr.write(`lgbm-lambda: cannot write the output: ${error.code ?? error.message}\n`);
+  process.exit(1);
 });
 
 try {
   main(process.argv.slice(2));
 } catch (error) {
   const usage = error instanceof UsageError || String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
-  process.stderr.write(`lgbm-lambda: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`lgbm-lambda: ${message.replace(/\s*\n\s*/g, " ")}\n`); // one line (parseArgs' can have three)
   if (usage) process.stderr.write("run with --help for usage\n");
   process.exitCode = usage ? 2 : 1;
 }
