@@ -1,7 +1,7 @@
 // Builds what runs from build/: the WASM kernel (assembly/ -> kernel.wasm) and the JS bundles.
 // Each output is rebuilt only when a source is newer, so npm test/start/cli can call this every time.
 // Progress goes to stderr: stdout belongs to the command that runs after (e.g. the CLI's output).
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
@@ -23,7 +23,7 @@ function stale(output, inputs) {
   return force || !existsSync(path) || statSync(path).mtimeMs < Math.max(...sources);
 }
 
-const bundle = (entry, outfile, banner) =>
+const bundle = (entry, outfile, { banner, sourcemap = true } = {}) =>
   build({
     entryPoints: [join(root, entry)],
     outfile: join(root, outfile),
@@ -32,7 +32,7 @@ const bundle = (entry, outfile, banner) =>
     target: "node20",
     format: "cjs",
     minify: true,
-    sourcemap: true,
+    sourcemap,
     legalComments: "none",
     banner: banner ? { js: banner } : undefined,
     logLevel: "warning",
@@ -52,7 +52,16 @@ const targets = [
   {
     output: "build/cli.js",
     inputs: ["src"],
-    make: () => bundle("src/cli/main.ts", "build/cli.js", "#!/usr/bin/env node"),
+    make: () => bundle("src/cli/main.ts", "build/cli.js", { banner: "#!/usr/bin/env node" }),
+  },
+  {
+    // the Lambda package: handler bundle (entry point index.handler) with the kernel beside it
+    output: "build/lambda/index.js",
+    inputs: ["handler", "src", "build/kernel.wasm"],
+    make: async () => {
+      await bundle("handler/index.ts", "build/lambda/index.js", { sourcemap: false }); // keeps the archive small
+      copyFileSync(join(root, "build/kernel.wasm"), join(root, "build/lambda/kernel.wasm"));
+    },
   },
 ];
 
