@@ -1,7 +1,7 @@
 // Builds what runs from build/: the WASM kernel (assembly/ -> kernel.wasm) and the JS bundles.
 // Each output is rebuilt only when a source is newer, so npm test/start/cli can call this every time.
 // Progress goes to stderr: stdout belongs to the command that runs after (e.g. the CLI's output).
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
@@ -23,14 +23,24 @@ function stale(output, inputs) {
   return force || !existsSync(path) || statSync(path).mtimeMs < Math.max(...sources);
 }
 
-const bundle = (entry, outfile, { banner, sourcemap = true } = {}) =>
+// An ES module bundle (the Lambda handler uses top-level await) still needs require() for the
+// CommonJS code it contains, and __dirname to find kernel.wasm next to itself.
+const ESM_BANNER = [
+  'import { createRequire as __createRequire } from "node:module";',
+  'import { dirname as __pathDirname } from "node:path";',
+  'import { fileURLToPath as __fileURLToPath } from "node:url";',
+  "const require = __createRequire(import.meta.url);",
+  "const __dirname = __pathDirname(__fileURLToPath(import.meta.url));",
+].join("\n");
+
+const bundle = (entry, outfile, { banner, sourcemap = true, format = "cjs" } = {}) =>
   build({
     entryPoints: [join(root, entry)],
     outfile: join(root, outfile),
     bundle: true,
     platform: "node",
     target: "node20",
-    format: "cjs",
+    format,
     minify: true,
     sourcemap,
     legalComments: "none",
@@ -56,10 +66,11 @@ const targets = [
   },
   {
     // the Lambda package: handler bundle (entry point index.handler) with the kernel beside it
-    output: "build/lambda/index.js",
+    output: "build/lambda/index.mjs",
     inputs: ["handler", "src", "build/kernel.wasm"],
     make: async () => {
-      await bundle("handler/index.ts", "build/lambda/index.js", { sourcemap: false }); // keeps the archive small
+      // no source map: it would triple the archive
+      await bundle("handler/index.mts", "build/lambda/index.mjs", { sourcemap: false, format: "esm", banner: ESM_BANNER });
       copyFileSync(join(root, "build/kernel.wasm"), join(root, "build/lambda/kernel.wasm"));
     },
   },
@@ -69,5 +80,8 @@ process.chdir(root);
 for (const target of targets) {
   if (!stale(target.output, target.inputs)) continue;
   process.stderr.write(`building ${target.output}\n`);
+  const started = new Date();
   await target.make();
+  // dated to when its sources were read: a source saved during the build makes it stale again
+  utimesSync(join(root, target.output), started, started);
 }

@@ -22,6 +22,8 @@ export interface ModelFile {
   trees: TreeBlock[];
   /** `[linear_tree: 1]` in the parameters section: LightGBM then refuses SHAP contributions. */
   linearTreeParameter: boolean;
+  /** `[categorical_feature: 1,3]` in the parameters section (feature indices), or null. */
+  categoricalFeatureParameter: number[] | null;
   /** The Python package's trailing `pandas_categorical:` JSON (category tables), or null. */
   pandasCategorical: unknown;
 }
@@ -106,6 +108,13 @@ export function parseModel(text: string): ModelFile {
   const numTreePerIteration = header.has("num_tree_per_iteration")
     ? headerInteger("num_tree_per_iteration", 1, 1 << 20)
     : numClass;
+  // LightGBM trains one tree per class per iteration, and sizes its outputs by num_class
+  if (numTreePerIteration !== numClass) {
+    throw new ModelFormatError(
+      `num_tree_per_iteration=${numTreePerIteration} does not match num_class=${numClass}`,
+      header.get("num_tree_per_iteration")!.line,
+    );
+  }
   const maxFeatureIdx = headerInteger("max_feature_idx", 0, (1 << 24) - 2);
   const numFeatures = maxFeatureIdx + 1;
 
@@ -296,8 +305,12 @@ function readLinearLeaves(
 }
 
 /** After "end of trees": the parameters section and the Python package's pandas_categorical line. */
-function readTrailer(lines: Line[], start: number): { linearTreeParameter: boolean; pandasCategorical: unknown } {
+function readTrailer(
+  lines: Line[],
+  start: number,
+): { linearTreeParameter: boolean; categoricalFeatureParameter: number[] | null; pandasCategorical: unknown } {
   let linearTreeParameter = false;
+  let categoricalFeatureParameter: number[] | null = null;
   let pandasCategorical: unknown = null;
   let inParameters = false;
   for (let i = start; i < lines.length; i++) {
@@ -305,6 +318,9 @@ function readTrailer(lines: Line[], start: number): { linearTreeParameter: boole
     if (text === "parameters:") inParameters = true;
     else if (text === "end of parameters") inParameters = false;
     else if (inParameters && text.startsWith("[linear_tree: ")) linearTreeParameter = text.charAt(14) === "1";
+    else if (inParameters && /^\[categorical_feature: [\d,]*\]$/.test(text)) {
+      categoricalFeatureParameter = text.slice(22, -1).split(",").filter(Boolean).map(Number);
+    }
     else if (!inParameters && text.startsWith("pandas_categorical:")) {
       try {
         pandasCategorical = JSON.parse(text.slice("pandas_categorical:".length));
@@ -316,7 +332,7 @@ function readTrailer(lines: Line[], start: number): { linearTreeParameter: boole
       }
     }
   }
-  return { linearTreeParameter, pandasCategorical };
+  return { linearTreeParameter, categoricalFeatureParameter, pandasCategorical };
 }
 
 function isListOfLists(value: unknown): value is unknown[][] {
