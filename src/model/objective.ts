@@ -33,7 +33,8 @@ const identity = (): void => {};
  */
 export function parseObjective(value: string | null, numClass: number, line: number): Objective {
   if (value === null) return { name: "none", convert: identity };
-  const tokens = (ALIASES[value] ?? value).split(" ").filter((t) => t !== "");
+  // own keys only: "constructor", "__proto__" etc. are unknown objectives, not Object.prototype members
+  const tokens = (Object.hasOwn(ALIASES, value) ? ALIASES[value] : value).split(" ").filter((t) => t !== "");
   const name = tokens[0] ?? "";
   const params = new Map<string, string>();
   for (const token of tokens.slice(1)) {

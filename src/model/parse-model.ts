@@ -70,8 +70,8 @@ interface Line {
 
 /** Reads a LightGBM text model (as written by save_model / output_model, versions v2 to v4). */
 export function parseModel(text: string): ModelFile {
-  const lines = splitLines(text);
-  if (lines.length === 0 || lines[0].text.trim() === "") throw new ModelFormatError("the model file is empty");
+  const lines = splitLines(text.startsWith("\uFEFF") ? text.slice(1) : text); // a byte-order mark from an editor
+  if (text.trim() === "") throw new ModelFormatError("the model file is empty");
   if (lines[0].text !== "tree") {
     throw new ModelFormatError(
       `expected "tree" (the first line of a LightGBM text model), found "${preview(lines[0].text)}"`,
