@@ -5,11 +5,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "a
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ROUTE_KEYS } from "../serving/routes";
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
-/** The routes the deployed API defines (infra/); anything else is API Gateway's 404. */
-export const ROUTE_KEYS = ["POST /predict", "GET /model", "GET /health", "GET /"];
 
 /** API Gateway's request payload limit for HTTP APIs. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -49,7 +48,8 @@ async function serve(handler: LambdaHandler, request: IncomingMessage, response:
   const url = new URL(request.url ?? "/", "http://localhost");
   const method = request.method ?? "GET";
   const routeKey = `${method} ${url.pathname}`;
-  if (!ROUTE_KEYS.includes(routeKey)) return send(response, 404, { message: "Not Found" });
+  // the deployed API defines only these routes; anything else is API Gateway's own 404
+  if (!(ROUTE_KEYS as readonly string[]).includes(routeKey)) return send(response, 404, { message: "Not Found" });
   const body = await readBody(request);
   if (body === null) return send(response, 413, { message: "Request Entity Too Large" });
   const event = toEvent(request, url, routeKey, body);
