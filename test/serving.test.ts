@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { exp } from "../src/math";
 import { LOCAL_S3_CREDENTIALS } from "../src/local/s3-server";
 import { fixtureCase, readInputs, readOutputs } from "./support/fixtures";
-import { type LocalStack, postJson, request, startLocalStack } from "./support/local-stack";
+import { type LocalStack, startLocalStack } from "../src/local/stack-process";
+import { postJson, request } from "./support/http";
 
 const ADULT = fixtureCase("golden/adult_binary");
 const SEED_ROW = [39, 7, 13, 4, 1, 0, 4, 1, 2174, 0, 40, 39];

@@ -66,7 +66,7 @@ class PredictionService implements Service {
     try {
       await this.store.refreshIfDue();
       const methods = this.routes[path];
-      if (!methods) throw new HttpError(404, "not_found", `no route ${method} ${path}; routes: POST /predict, GET /model, GET /health`);
+      if (!methods) throw new HttpError(404, "not_found", `no route ${method} ${path}; routes: POST /predict, GET /model, GET /health, GET /`);
       const route = methods[method];
       if (!route) {
         const allowed = Object.keys(methods).join(", ");
@@ -140,7 +140,8 @@ class PredictionService implements Service {
 
   private health(): Response {
     const loaded = this.requireModel();
-    return json(200, { status: "ok", model: this.modelSummary(loaded) });
+    const { rss, heapUsed } = process.memoryUsage();
+    return json(200, { status: "ok", model: this.modelSummary(loaded), memory: { rss_bytes: rss, heap_used_bytes: heapUsed } });
   }
 }
 

@@ -1,5 +1,5 @@
 // Runs `npm start`'s program (src/local/start.ts) as a child process on free loopback ports: a real
-// s3rver, the real bundled handler, real HTTP. Tests talk to it over HTTP and stop it when done.
+// s3rver, the real bundled handler, real HTTP. The tests and the soak talk to it over HTTP and stop it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 
@@ -9,6 +9,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 export interface LocalStack {
   url: string;
+  pid: number;
   s3Endpoint: string;
   /** Everything the process printed on stdout so far (the function's JSON logs among it). */
   output(): string;
@@ -37,6 +38,7 @@ export async function startLocalStack(env: Record<string, string> = {}): Promise
   }
   return {
     url: /listening on (http:\S+)/.exec(stdout)![1],
+    pid: child.pid!,
     s3Endpoint: /local S3 API at (http:\S+?)\)/.exec(stdout)![1],
     output: () => stdout,
     stop: async () => {
@@ -44,27 +46,4 @@ export async function startLocalStack(env: Record<string, string> = {}): Promise
       await exited;
     },
   };
-}
-
-export interface HttpResult {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-export async function request(url: string, init: RequestInit = {}): Promise<HttpResult> {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
-
-export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
-  return request(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 }
