@@ -8,6 +8,7 @@ import { errorResponse, HttpError, json, type Response } from "./http";
 import { errorFields, log } from "./log";
 import { modelSource } from "./model-source";
 import { type LoadedModel, ModelStore } from "./model-store";
+import { playground } from "./playground";
 import { parsePredictRequest } from "./predict-request";
 
 export interface Service {
@@ -52,6 +53,7 @@ class PredictionService implements Service {
       "/predict": { POST: (request) => this.predict(request) },
       "/model": { GET: () => this.describeModel() },
       "/health": { GET: () => this.health() },
+      "/": { GET: () => playground() }, // the playground page (text/html)
     };
   }
 
