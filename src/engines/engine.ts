@@ -9,6 +9,9 @@ export interface Engine {
    * doubles per row. Valid until the next call on the engine.
    */
   input(numRows: number): Float64Array;
+  // The outputs below may be the engine's own memory: valid until the next call on the engine, and
+  // the caller may overwrite them (the Scorer transforms raw scores in place, then copies them out).
+
   /** Raw scores of trees [treeBegin, treeEnd), summed per class in tree order: numRows × numClass. */
   raw(numRows: number, treeBegin: number, treeEnd: number): Float64Array;
   /** LightGBM leaf numbers: numRows × (treeEnd - treeBegin). */

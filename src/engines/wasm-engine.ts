@@ -10,8 +10,10 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   setModel(...args: number[]): void;
-  predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number): void;
-  predictLeaf(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number): void;
+  rawScratchBytes(numRows: number): number;
+  predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
+  leafScratchBytes(): number;
+  predictLeaf(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
   predictContrib(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
 }
 
@@ -47,6 +49,12 @@ export class WasmEngine implements Engine {
   private readonly stride: number;
   /** Start of the per-call workspace (input rows, outputs, TreeSHAP paths), after the model. */
   private readonly workspace: number;
+  /** Size of linear memory, as of the last growth. */
+  private memoryBytes = 0;
+  // The last views handed out, reused while their size fits and memory has not grown: a call that
+  // scores one row should not allocate more than its result.
+  private inputView = new Float64Array(0);
+  private rawView = new Float64Array(0);
 
   constructor(private readonly layout: ModelLayout) {
     this.kernel = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
@@ -74,29 +82,39 @@ export class WasmEngine implements Engine {
       return at;
     });
     this.workspace = offset;
-    this.reserve(offset);
+    // setModel borrows a byte per record of the workspace (tree depths) while it prepares the records
+    this.memoryBytes = this.kernel.memory.buffer.byteLength;
+    this.reserve(offset + layout.numNodes);
     const bytes = new Uint8Array(this.kernel.memory.buffer);
     arrays.forEach((array, i) => bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), pointers[i]));
-    this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass);
+    this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees, this.workspace);
   }
 
   input(numRows: number): Float64Array {
     const size = numRows * this.stride;
     this.reserve(this.workspace + size * 8);
-    return new Float64Array(this.kernel.memory.buffer, this.workspace, size);
+    if (this.inputView.length !== size || this.inputView.buffer !== this.kernel.memory.buffer) {
+      this.inputView = new Float64Array(this.kernel.memory.buffer, this.workspace, size);
+    }
+    return this.inputView;
   }
 
   raw(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
-    const out = this.outputAt(numRows, numRows * this.layout.numClass * 8);
-    this.kernel.predictRaw(this.workspace, numRows, treeBegin, treeEnd, out);
-    return new Float64Array(this.kernel.memory.buffer, out, numRows * this.layout.numClass).slice();
+    const size = numRows * this.layout.numClass;
+    const out = this.outputAt(numRows, size * 8 + this.kernel.rawScratchBytes(numRows));
+    this.kernel.predictRaw(this.workspace, numRows, treeBegin, treeEnd, out, align(out + size * 8));
+    const view = this.rawView;
+    if (view.length !== size || view.byteOffset !== out || view.buffer !== this.kernel.memory.buffer) {
+      this.rawView = new Float64Array(this.kernel.memory.buffer, out, size);
+    }
+    return this.rawView;
   }
 
   leaves(numRows: number, treeBegin: number, treeEnd: number): Int32Array {
     const width = treeEnd - treeBegin;
-    const out = this.outputAt(numRows, numRows * width * 4);
-    this.kernel.predictLeaf(this.workspace, numRows, treeBegin, treeEnd, out);
-    return new Int32Array(this.kernel.memory.buffer, out, numRows * width).slice();
+    const out = this.outputAt(numRows, numRows * width * 4 + this.kernel.leafScratchBytes());
+    this.kernel.predictLeaf(this.workspace, numRows, treeBegin, treeEnd, out, align(out + numRows * width * 4));
+    return new Int32Array(this.kernel.memory.buffer, out, numRows * width);
   }
 
   contributions(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
@@ -106,7 +124,7 @@ export class WasmEngine implements Engine {
     const out = this.outputAt(numRows, size * 8 + scratchBytes);
     const scratch = align(out + size * 8);
     this.kernel.predictContrib(this.workspace, numRows, treeBegin, treeEnd, out, scratch);
-    return new Float64Array(this.kernel.memory.buffer, out, size).slice();
+    return new Float64Array(this.kernel.memory.buffer, out, size);
   }
 
   /** Reserves `bytes` after the input rows and returns where they start. */
@@ -118,9 +136,11 @@ export class WasmEngine implements Engine {
 
   /** Grows linear memory to at least `end` bytes. Growing detaches old views: callers re-view. */
   private reserve(end: number): void {
+    const missing = end - this.memoryBytes;
+    if (missing <= 0) return;
     const memory = this.kernel.memory;
-    const missing = end - memory.buffer.byteLength;
-    if (missing > 0) memory.grow(Math.ceil(missing / PAGE_BYTES));
+    memory.grow(Math.ceil(missing / PAGE_BYTES));
+    this.memoryBytes = memory.buffer.byteLength;
   }
 }
 

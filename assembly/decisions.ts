@@ -1,0 +1,115 @@
+// LightGBM's Tree::Decision on the kernel's records, and the branch-free child selections the fast
+// walks use. Rows arrive prepared (src/engines/rows.ts): |x| <= kZeroThreshold is already +0, and
+// the slot after the features holds NaN.
+import {
+  CATEGORICAL, CATEGORY_BITS, catBounds, catWords, DEFAULT_LEFT, FEATURE_MASK, indexOf, isLeaf,
+  linearBegin, linearCoeff, linearConst, linearFeature, MISSING_ZERO, NAN_LEFT, RECORD_BYTES,
+  TREE_CATEGORICAL, TREE_MISSING_ZERO,
+} from "./model";
+
+/** A category set held in the record: NaN, negative and >= 64 categories go right. */
+@inline function categoryBitsLeft(value: f64, bits: u64): i32 {
+  // LightGBM casts with static_cast<int>, truncating toward zero. trunc_sat maps NaN to 0, hence the
+  // NaN test; out-of-range values saturate and go right, as INT_MIN does in LightGBM.
+  const category = <i32>value;
+  const inSet = <i32>(bits >>> <u64>(category & 63)) & 1;
+  return inSet & <i32>(<u32>category < 64) & <i32>(value == value);
+}
+
+/** A category set of any width, looked up in catWords. */
+function categoryWordsLeft(value: f64, setIndex: i32): bool {
+  if (isNaN(value)) return false;
+  const category = <i32>value;
+  if (category < 0) return false;
+  const first = load<i32>(catBounds + (<usize>setIndex << 2));
+  const words = load<i32>(catBounds + (<usize>setIndex << 2), 4) - first;
+  const word = category >>> 5;
+  if (word >= words) return false;
+  return ((load<u32>(catWords + (<usize>(first + word) << 2)) >>> (category & 31)) & 1) != 0;
+}
+
+/** Tree::Decision for one split and one row: the reference every fast selection below matches. */
+export function goesLeft(node: usize, row: usize): bool {
+  const meta = load<u32>(node, 8);
+  const value = load<f64>(row + (<usize>(meta & FEATURE_MASK) << 3));
+  if (meta & CATEGORY_BITS) return categoryBitsLeft(value, load<u64>(node)) != 0;
+  if (meta & CATEGORICAL) return categoryWordsLeft(value, <i32>load<f64>(node));
+  if (isNaN(value)) return (meta & NAN_LEFT) != 0;
+  // missing type Zero: LightGBM's IsZero, and |x| <= kZeroThreshold arrives here as 0
+  if ((meta & MISSING_ZERO) != 0 && value == 0) return (meta & DEFAULT_LEFT) != 0;
+  return value <= load<f64>(node);
+}
+
+export function leafFor(root: usize, row: usize): usize {
+  let node = root;
+  while (!isLeaf(node)) node = goesLeft(node, row) ? node + RECORD_BYTES : <usize>load<u32>(node, 12);
+  return node;
+}
+
+/** A linear leaf: constant + sum of coefficient * feature in stored order; the leaf value if any is NaN. */
+export function linearOutput(leaf: usize, row: usize): f64 {
+  const index = <usize>indexOf(leaf);
+  let output = load<f64>(linearConst + (index << 3));
+  const end = load<i32>(linearBegin + (index << 2), 4);
+  for (let k = load<i32>(linearBegin + (index << 2)); k < end; k++) {
+    const value = load<f64>(row + (<usize>load<i32>(linearFeature + (<usize>k << 2)) << 3));
+    if (isNaN(value)) return load<f64>(leaf);
+    output += load<f64>(linearCoeff + (<usize>k << 3)) * value;
+  }
+  return output;
+}
+
+// ------------------------------------------------------------------- branch-free child selection
+// Which selection is exact depends on the tree (its flags) and the rows (NaN or not): the walks
+// choose the cheapest exact one per tree and per block of rows. Each returns the next record's
+// address; from a leaf, each returns the leaf (its feature is the NaN slot, and NaN goes right, to
+// itself, with NAN_LEFT clear).
+
+/** Numeric splits, rows without NaN, no missing type Zero: left when value <= threshold. */
+export const PLAIN: i32 = 0;
+/** Selection bit: rows with NaN, or splits of missing type Zero. */
+export const WITH_MISSING: i32 = 1;
+/** Selection bit: categorical splits (sets of categories 0-63, held in the record). */
+export const WITH_CATEGORIES: i32 = 2;
+export const ANY: i32 = WITH_MISSING | WITH_CATEGORIES;
+
+/** The selection for a tree's flags (not TREE_WIDE_CATEGORIES) and rows with or without NaN. */
+@inline export function selectionFor(flags: i32, rowsHaveNaN: bool): i32 {
+  return (flags & TREE_CATEGORICAL ? WITH_CATEGORIES : 0) | (rowsHaveNaN || (flags & TREE_MISSING_ZERO) != 0 ? WITH_MISSING : 0);
+}
+
+/** Feature f of a row is at row + (f << ROW_MAJOR): rows one after another. */
+export const ROW_MAJOR: i32 = 3;
+/** Feature f of a row is at row + (f << TRANSPOSED): eight rows interleaved, feature by feature. */
+export const TRANSPOSED: i32 = 6;
+
+/**
+ * The next record from `node` (its meta word already loaded) for `row`. `selection` and `shift` must
+ * be constants, so that each walk compiles to just the checks it needs.
+ */
+@inline export function nextRecord(selection: i32, shift: i32, node: usize, meta: u32, row: usize): usize {
+  const value = load<f64>(row + (<usize>(meta & FEATURE_MASK) << shift));
+  const bits = load<u64>(node);
+  let left = <i32>(value <= reinterpret<f64>(bits));
+  if (selection & WITH_MISSING) {
+    left |= <i32>(value != value) & <i32>((meta >>> 28) & 1); // NAN_LEFT
+    const zeroMissing = <i32>(value == 0) & <i32>((meta >>> 26) & 1); // MISSING_ZERO
+    left = select<i32>(<i32>((meta >>> 25) & 1), left, zeroMissing); // DEFAULT_LEFT
+  }
+  if (selection & WITH_CATEGORIES) left = select<i32>(categoryBitsLeft(value, bits), left, <i32>((meta >>> 30) & 1));
+  return select<usize>(node + RECORD_BYTES, <usize>load<u32>(node, 12), left);
+}
+
+/** True when any of `count` prepared rows from `rows` (stride in bytes) has a NaN feature. */
+export function anyNaN(rows: usize, count: i32, strideBytes: usize, features: i32): bool {
+  let found = false;
+  for (let i = 0; i < count; i++) {
+    const row = rows + <usize>i * strideBytes;
+    for (let f = 0; f < features; f++) {
+      const value = load<f64>(row + (<usize>f << 3));
+      found |= value != value;
+    }
+  }
+  return found;
+}
+

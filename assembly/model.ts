@@ -1,0 +1,165 @@
+// The model as the kernel sees it: where the loader (src/engines/wasm-engine.ts) put the layout's
+// arrays in linear memory (src/model/layout.ts describes them), and the kernel's one-time rewrite of
+// the node records for speed. The loader has validated the layout; nothing here trusts less than that.
+//
+// Node record, 16 bytes, one per tree node in depth-first (pre-)order; the left child of a split is
+// the next record, so a walk only moves forward:
+//   f64 value   threshold; category set (see CATEGORY_BITS); the output for leaves
+//   u32 meta    feature index (bits 0-23) | flags (bits 24-30)
+//   u32 right   after setModel: the address of the right child's record; a leaf points to itself
+// A leaf's feature is the row's extra slot, which holds NaN, and NaN goes right at a leaf (NAN_LEFT
+// clear): so stepping from a leaf stays on it, and walks can run in lock-step without branches.
+
+export const FEATURE_MASK: u32 = 0x00ffffff;
+export const CATEGORICAL: u32 = 1 << 24;
+export const DEFAULT_LEFT: u32 = 1 << 25;
+export const MISSING_ZERO: u32 = 1 << 26;
+export const NAN_LEFT: u32 = 1 << 28;
+export const LEAF: u32 = 1 << 29;
+/** Kernel-only: a categorical split whose set (categories 0-63) is stored in `value` as 64 bits. */
+export const CATEGORY_BITS: u32 = 1 << 30;
+
+export const TREE_LINEAR: i32 = 1;
+export const TREE_CATEGORICAL: i32 = 2;
+export const TREE_MISSING_ZERO: i32 = 4;
+/** Kernel-only: a categorical split with categories beyond 63, decided from catWords. */
+export const TREE_WIDE_CATEGORIES: i32 = 8;
+/**
+ * Kernel-only: the tree's deepest leaf lies well below where training rows end on average, so walks
+ * that go in lock-step would mostly wait for the slowest (see walks.ts).
+ */
+export const TREE_LOPSIDED: i32 = 16;
+/** Steps beyond the average walk (weighted by training rows) at which a tree counts as lopsided. */
+const LOPSIDED_SLACK: f64 = 2;
+
+export const RECORD_BYTES: usize = 16;
+
+export let nodes: usize = 0; // records
+export let nodeCounts: usize = 0; // f64 per record: training rows through it (TreeSHAP covers)
+export let nodeLeaves: usize = 0; // i32 per record: LightGBM leaf number, -1 for splits
+export let treeStarts: usize = 0; // i32 per tree + 1: first record index
+export let treeFlags: usize = 0; // i32 per tree
+export let treeExpected: usize = 0; // f64 per tree: expected value (TreeSHAP bias)
+export let catBounds: usize = 0; // i32 per category set + 1: word ranges into catWords
+export let catWords: usize = 0; // u32 bitset words
+export let linearConst: usize = 0; // f64 per record
+export let linearBegin: usize = 0; // i32 per record + 1: ranges into linearFeature / linearCoeff
+export let linearFeature: usize = 0; // i32
+export let linearCoeff: usize = 0; // f64
+export let numTrees: i32 = 0;
+/** Every tree's flags, or-ed: a walk that mixes trees must handle all of them. */
+export let modelFlags: i32 = 0;
+/** A leaf record (the model's last record is always one), for walks with nothing to do. */
+export let idleLeaf: usize = 0;
+export let numFeatures: i32 = 0;
+/** Doubles per input row: numFeatures + 1 (the extra slot is NaN). */
+export let rowStride: i32 = 0;
+export let numClass: i32 = 1;
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function setModel(
+  nodesPtr: usize, countsPtr: usize, leavesPtr: usize,
+  startsPtr: usize, flagsPtr: usize, expectedPtr: usize,
+  catBoundsPtr: usize, catWordsPtr: usize,
+  linearConstPtr: usize, linearBeginPtr: usize, linearFeaturePtr: usize, linearCoeffPtr: usize,
+  features: i32, classes: i32, trees: i32, depthScratch: usize,
+): void {
+  nodes = nodesPtr;
+  nodeCounts = countsPtr;
+  nodeLeaves = leavesPtr;
+  treeStarts = startsPtr;
+  treeFlags = flagsPtr;
+  treeExpected = expectedPtr;
+  catBounds = catBoundsPtr;
+  catWords = catWordsPtr;
+  linearConst = linearConstPtr;
+  linearBegin = linearBeginPtr;
+  linearFeature = linearFeaturePtr;
+  linearCoeff = linearCoeffPtr;
+  numFeatures = features;
+  rowStride = features + 1;
+  numClass = classes;
+  numTrees = trees;
+  modelFlags = 0;
+  for (let tree = 0; tree < numTrees; tree++) {
+    rewriteTree(tree);
+    if (isLopsided(tree, depthScratch)) store<i32>(treeFlags + (<usize>tree << 2), flagsOf(tree) | TREE_LOPSIDED);
+    modelFlags |= flagsOf(tree);
+  }
+  idleLeaf = recordAt(load<i32>(treeStarts + (<usize>numTrees << 2)) - 1);
+}
+
+/**
+ * Right children become addresses (one add less per step), and category sets that fit in 64 bits
+ * move into the record (no second lookup); trees with wider sets are flagged.
+ */
+function rewriteTree(tree: i32): void {
+  const end = load<i32>(treeStarts + (<usize>tree << 2), 4);
+  for (let index = load<i32>(treeStarts + (<usize>tree << 2)); index < end; index++) {
+    const record = recordAt(index);
+    store<u32>(record, <u32>recordAt(load<i32>(record, 12)), 12);
+    const meta = load<u32>(record, 8);
+    if ((meta & CATEGORICAL) == 0) continue;
+    const set = <i32>load<f64>(record);
+    const first = load<i32>(catBounds + (<usize>set << 2));
+    const words = load<i32>(catBounds + (<usize>set << 2), 4) - first;
+    if (words > 2) {
+      store<i32>(treeFlags + (<usize>tree << 2), flagsOf(tree) | TREE_WIDE_CATEGORIES);
+      continue;
+    }
+    const low: u64 = words > 0 ? <u64>load<u32>(catWords + (<usize>first << 2)) : 0;
+    const high: u64 = words > 1 ? <u64>load<u32>(catWords + (<usize>first << 2), 4) : 0;
+    store<u64>(record, low | (high << 32));
+    store<u32>(record, meta | CATEGORY_BITS, 8);
+  }
+}
+
+/** Compares the deepest leaf with the average depth of training rows; `depths`: a byte per record. */
+function isLopsided(tree: i32, depths: usize): bool {
+  const first = load<i32>(treeStarts + (<usize>tree << 2));
+  const end = load<i32>(treeStarts + (<usize>tree << 2), 4);
+  store<u8>(depths + <usize>first, 0);
+  let deepest: i32 = 0;
+  let rows: f64 = 0;
+  let steps: f64 = 0;
+  for (let index = first; index < end; index++) {
+    const record = recordAt(index);
+    const depth = <i32>load<u8>(depths + <usize>index);
+    if (isLeaf(record)) {
+      const count = load<f64>(nodeCounts + (<usize>index << 3));
+      deepest = max(deepest, depth);
+      rows += count;
+      steps += count * <f64>depth;
+      continue;
+    }
+    // pre-order: both children come later; depths saturate, as only the comparison matters
+    const child = <u8>min(depth + 1, 255);
+    store<u8>(depths + <usize>(index + 1), child);
+    store<u8>(depths + <usize>indexOf(<usize>load<u32>(record, 12)), child);
+  }
+  // without counts (rows == 0) the comparison is false: lock-step, which is always correct
+  return rows > 0 && <f64>deepest > steps / rows + LOPSIDED_SLACK;
+}
+
+@inline export function recordAt(index: i32): usize {
+  return nodes + (<usize>index << 4);
+}
+
+@inline export function indexOf(node: usize): i32 {
+  return <i32>((node - nodes) >> 4);
+}
+
+@inline export function rootOf(tree: i32): usize {
+  return recordAt(load<i32>(treeStarts + (<usize>tree << 2)));
+}
+
+@inline export function flagsOf(tree: i32): i32 {
+  return load<i32>(treeFlags + (<usize>tree << 2));
+}
+
+@inline export function isLeaf(node: usize): bool {
+  return (load<u32>(node, 8) & LEAF) != 0;
+}
