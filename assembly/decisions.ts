@@ -2,7 +2,7 @@
 // walks use. Rows arrive prepared (src/engines/rows.ts): |x| <= kZeroThreshold is already +0, and
 // the slot after the features holds NaN.
 import {
-  CATEGORICAL, CATEGORY_BITS, catBounds, catWords, DEFAULT_LEFT, FEATURE_MASK, indexOf, isLeaf,
+  CATEGORICAL, CATEGORY_BITS, catBounds, catWords, DEFAULT_LEFT, edgeCounts, edges, FEATURE_MASK, indexOf, isLeaf, LEAF,
   linearBegin, linearCoeff, linearConst, linearFeature, MISSING_ZERO, NAN_LEFT, RECORD_BYTES,
   TREE_CATEGORICAL, TREE_MISSING_ZERO,
 } from "./model";
@@ -72,6 +72,8 @@ export const WITH_MISSING: i32 = 1;
 /** Selection bit: categorical splits (sets of categories 0-63, held in the record). */
 export const WITH_CATEGORIES: i32 = 2;
 export const ANY: i32 = WITH_MISSING | WITH_CATEGORIES;
+/** Pre-binned rows and records (model.ts: setBinning): any split, any value, one shift and AND. */
+export const BINNED: i32 = 4;
 
 /** The selection for a tree's flags (not TREE_WIDE_CATEGORIES) and rows with or without NaN. */
 @inline export function selectionFor(flags: i32, rowsHaveNaN: bool): i32 {
@@ -88,8 +90,14 @@ export const TRANSPOSED: i32 = 6;
  * be constants, so that each walk compiles to just the checks it needs.
  */
 @inline export function nextRecord(selection: i32, shift: i32, node: usize, meta: u32, row: usize): usize {
-  const value = load<f64>(row + (<usize>(meta & FEATURE_MASK) << shift));
   const bits = load<u64>(node);
+  if (selection == BINNED) {
+    // the row holds bins; a leaf holds its output, and goes right (to itself) whatever its bits
+    const bin = <u64>load<u8>(row + (<usize>(meta & FEATURE_MASK) << shift));
+    const left = <i32>((bits >>> bin) & 1) & <i32>((meta & LEAF) == 0);
+    return select<usize>(node + RECORD_BYTES, <usize>load<u32>(node, 12), left);
+  }
+  const value = load<f64>(row + (<usize>(meta & FEATURE_MASK) << shift));
   let left = <i32>(value <= reinterpret<f64>(bits));
   if (selection & WITH_MISSING) {
     left |= <i32>(value != value) & <i32>((meta >>> 28) & 1); // NAN_LEFT
@@ -98,6 +106,33 @@ export const TRANSPOSED: i32 = 6;
   }
   if (selection & WITH_CATEGORIES) left = select<i32>(categoryBitsLeft(value, bits), left, <i32>((meta >>> 30) & 1));
   return select<usize>(node + RECORD_BYTES, <usize>load<u32>(node, 12), left);
+}
+
+// Keep in step with src/engines/binning.ts.
+const EDGE_SLOTS_LOG2: usize = 6;
+const MAX_CATEGORY: i32 = 61;
+const NOT_A_CATEGORY: i32 = 62;
+
+/** A feature value's bin (src/engines/binning.ts explains the bins). */
+export function binOf(feature: i32, value: f64): i32 {
+  const count = load<i32>(edgeCounts + (<usize>feature << 2));
+  if (count < 0) {
+    // a category: truncated toward zero, as LightGBM's static_cast<int>; trunc_sat maps NaN to 0
+    const category = <i32>value;
+    return value != value || category < 0 || category > MAX_CATEGORY ? NOT_A_CATEGORY : category;
+  }
+  if (value != value) return count + 1;
+  if (value == 0) return count + 2;
+  // how many thresholds lie below the value: a branch-free binary search over the padded edges
+  const first = edges + (<usize>feature << (EDGE_SLOTS_LOG2 + 3));
+  let below = 0;
+  below += select<i32>(32, 0, load<f64>(first + (<usize>(below + 31) << 3)) < value);
+  below += select<i32>(16, 0, load<f64>(first + (<usize>(below + 15) << 3)) < value);
+  below += select<i32>(8, 0, load<f64>(first + (<usize>(below + 7) << 3)) < value);
+  below += select<i32>(4, 0, load<f64>(first + (<usize>(below + 3) << 3)) < value);
+  below += select<i32>(2, 0, load<f64>(first + (<usize>(below + 1) << 3)) < value);
+  below += select<i32>(1, 0, load<f64>(first + (<usize>below << 3)) < value);
+  return below + <i32>(load<f64>(first + (<usize>below << 3)) < value);
 }
 
 /** True when any of `count` prepared rows from `rows` (stride in bytes) has a NaN feature. */

@@ -46,6 +46,13 @@ export let linearConst: usize = 0; // f64 per record
 export let linearBegin: usize = 0; // i32 per record + 1: ranges into linearFeature / linearCoeff
 export let linearFeature: usize = 0; // i32
 export let linearCoeff: usize = 0; // f64
+// Pre-binned decisions (src/engines/binning.ts), when the model has them: see setBinning.
+export let binned: bool = false;
+export let edges: usize = 0; // f64 per feature x EDGE_SLOTS: sorted thresholds, padded with +Infinity
+export let edgeCounts: usize = 0; // i32 per feature: thresholds, or -1 for a categorical feature
+/** The records the fast walks take: the binned copy when there is one, else the f64 records. */
+export let walkNodes: usize = 0;
+
 export let numTrees: i32 = 0;
 /** Every tree's flags, or-ed: a walk that mixes trees must handle all of them. */
 export let modelFlags: i32 = 0;
@@ -84,12 +91,40 @@ export function setModel(
   numClass = classes;
   numTrees = trees;
   modelFlags = 0;
+  binned = false;
+  walkNodes = nodes;
   for (let tree = 0; tree < numTrees; tree++) {
     rewriteTree(tree);
     if (isLopsided(tree, depthScratch)) store<i32>(treeFlags + (<usize>tree << 2), flagsOf(tree) | TREE_LOPSIDED);
     modelFlags |= flagsOf(tree);
   }
-  idleLeaf = recordAt(load<i32>(treeStarts + (<usize>numTrees << 2)) - 1);
+  idleLeaf = walkRecordAt(numNodes() - 1);
+}
+
+/**
+ * Switches the fast walks to pre-binned decisions: writes a copy of the records at `recordsPtr` in
+ * which a split's value is the mask of bins that go left (`masksPtr`: two u32 words per record) and
+ * a leaf keeps its output. Rows are then binned per feature with `edgesPtr` and `countsPtr`.
+ */
+export function setBinning(masksPtr: usize, edgesPtr: usize, countsPtr: usize, recordsPtr: usize): void {
+  binned = true;
+  edges = edgesPtr;
+  edgeCounts = countsPtr;
+  walkNodes = recordsPtr;
+  const count = numNodes();
+  for (let index = 0; index < count; index++) {
+    const record = recordAt(index);
+    const copy = walkRecordAt(index);
+    const meta = load<u32>(record, 8);
+    store<u64>(copy, meta & LEAF ? load<u64>(record) : load<u64>(masksPtr + (<usize>index << 3)));
+    store<u32>(copy, meta, 8);
+    store<u32>(copy, <u32>(walkNodes + (<usize>load<u32>(record, 12) - nodes)), 12);
+  }
+  idleLeaf = walkRecordAt(count - 1);
+}
+
+@inline function numNodes(): i32 {
+  return load<i32>(treeStarts + (<usize>numTrees << 2));
 }
 
 /**
@@ -154,6 +189,19 @@ function isLopsided(tree: i32, depths: usize): bool {
 
 @inline export function rootOf(tree: i32): usize {
   return recordAt(load<i32>(treeStarts + (<usize>tree << 2)));
+}
+
+// The same for the records the fast walks take (walkNodes).
+@inline export function walkRecordAt(index: i32): usize {
+  return walkNodes + (<usize>index << 4);
+}
+
+@inline export function walkIndexOf(node: usize): i32 {
+  return <i32>((node - walkNodes) >> 4);
+}
+
+@inline export function walkRootOf(tree: i32): usize {
+  return walkRecordAt(load<i32>(treeStarts + (<usize>tree << 2)));
 }
 
 @inline export function flagsOf(tree: i32): i32 {

@@ -16,12 +16,12 @@
 // Whatever the path, each row's outputs are added per class in tree order, as LightGBM does, so
 // sums are bit-identical whatever the batch size or the block a row falls in.
 import {
-  ANY, anyNaN, leafFor, linearOutput, nextRecord, PLAIN, ROW_MAJOR, selectionFor, TRANSPOSED,
-  WITH_CATEGORIES, WITH_MISSING,
+  ANY, anyNaN, BINNED, binOf, leafFor, linearOutput, nextRecord, PLAIN, ROW_MAJOR, selectionFor,
+  TRANSPOSED, WITH_CATEGORIES, WITH_MISSING,
 } from "./decisions";
 import {
-  flagsOf, idleLeaf, indexOf, LEAF, modelFlags, nodeLeaves, numClass, numFeatures, numTrees, rootOf,
-  rowStride, TREE_LINEAR, TREE_LOPSIDED, TREE_WIDE_CATEGORIES,
+  binned, flagsOf, idleLeaf, LEAF, modelFlags, nodeLeaves, numClass, numFeatures, numTrees, rootOf,
+  rowStride, TREE_LINEAR, TREE_LOPSIDED, TREE_WIDE_CATEGORIES, walkIndexOf, walkRootOf,
 } from "./model";
 
 /** Rows per block: a block of copies (~30 doubles a row) stays in L2 while all trees go through it. */
@@ -87,7 +87,9 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, out: 
   for (let i = 0; i < padded; i++) {
     const copy = rowInBlock(block, i);
     // padding rows are all NaN (any values would do: their walks end, their sums are never read)
-    for (let f = 0; f < rowStride; f++) store<f64>(copy + <usize>f * SLOT_BYTES, i < count ? load<f64>(rows + <usize>i * rowBytes + (<usize>f << 3)) : NaN);
+    if (i >= count) for (let f = 0; f < rowStride; f++) store<f64>(copy + <usize>f * SLOT_BYTES, NaN);
+    else if (binned) binRow(rows + <usize>i * rowBytes, copy, SLOT_BYTES);
+    else for (let f = 0; f < rowStride; f++) store<f64>(copy + <usize>f * SLOT_BYTES, load<f64>(rows + <usize>i * rowBytes + (<usize>f << 3)));
     for (let c = 0; c < numClass; c++) store<f64>(copy + <usize>(rowStride + c) * SLOT_BYTES, 0);
   }
   const rowsHaveNaN = anyNaN(rows, count, rowBytes, numFeatures);
@@ -98,13 +100,18 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, out: 
   for (let tree = treeBegin; tree < treeEnd; tree++) {
     const flags = flagsOf(tree);
     const sum = sumSlot(tree);
-    const root = rootOf(tree);
+    const root = walkRootOf(tree);
+    if (binned) {
+      if (flags & TREE_LOPSIDED) refillBinned(root, block, end, groupBytes, sum);
+      else lockStepBinned(root, block, groupsEnd, groupBytes, sum);
+      continue;
+    }
     if (flags & TREE_WALKED_ALONE) {
       // the reference decision, on each row gathered back into row-major order
       for (let i = 0; i < count; i++) {
         const row = rowInBlock(block, i);
         for (let f = 0; f < rowStride; f++) store<f64>(gathered + (<usize>f << 3), load<f64>(row + <usize>f * SLOT_BYTES));
-        addOutput(row + sum, leafFor(root, gathered), flags, gathered);
+        addOutput(row + sum, leafFor(rootOf(tree), gathered), flags, gathered);
       }
       continue;
     }
@@ -146,6 +153,13 @@ function refillPlain(root: usize, block: usize, end: usize, groupBytes: usize, s
 function refillMissing(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(WITH_MISSING, root, block, end, groupBytes, sum); }
 function refillCategories(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(WITH_CATEGORIES, root, block, end, groupBytes, sum); }
 function refillAny(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(ANY, root, block, end, groupBytes, sum); }
+function lockStepBinned(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { lockStep(BINNED, root, block, end, groupBytes, sum); }
+function refillBinned(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(BINNED, root, block, end, groupBytes, sum); }
+
+/** Writes a row's bins, a byte per feature, `slotBytes` apart. The NaN slot's byte is left as is. */
+function binRow(row: usize, bins: usize, slotBytes: usize): void {
+  for (let f = 0; f < numFeatures; f++) store<u8>(bins + <usize>f * slotBytes, <u8>binOf(f, load<f64>(row + (<usize>f << 3))));
+}
 
 /** Each group of eight rows in [block, end) walks the tree in lock-step. Padding rows walk too. */
 @inline function lockStep(selection: i32, root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void {
@@ -227,6 +241,12 @@ function refillAny(root: usize, block: usize, end: usize, groupBytes: usize, sum
  * overlap those waits. Slots just past treeEnd (LANES of them) take the idle lanes' leaves.
  */
 function leavesOfRow(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void {
+  if (binned) {
+    const bins = leaves + leafSlotBytes();
+    binRow(row, bins, 1 << ROW_MAJOR);
+    treesBinned(bins, treeBegin, treeEnd, leaves);
+    return;
+  }
   if (modelFlags & TREE_WALKED_ALONE) {
     for (let tree = treeBegin; tree < treeEnd; tree++) store<u32>(slotOf(leaves, tree - treeBegin), <u32>leafFor(rootOf(tree), row));
     return;
@@ -242,6 +262,7 @@ function treesPlain(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): vo
 function treesMissing(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void { walkTrees(WITH_MISSING, row, treeBegin, treeEnd, leaves); }
 function treesCategories(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void { walkTrees(WITH_CATEGORIES, row, treeBegin, treeEnd, leaves); }
 function treesAny(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void { walkTrees(ANY, row, treeBegin, treeEnd, leaves); }
+function treesBinned(bins: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void { walkTrees(BINNED, bins, treeBegin, treeEnd, leaves); }
 
 @inline function slotOf(leaves: usize, k: i32): usize {
   return leaves + (<usize>k << 2);
@@ -249,7 +270,7 @@ function treesAny(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void
 
 /** A lane's first record for `tree`: its root, or, past treeEnd, a leaf to idle on. */
 @inline function laneStart(tree: i32, treeEnd: i32): usize {
-  return tree < treeEnd ? rootOf(tree) : idleLeaf;
+  return tree < treeEnd ? walkRootOf(tree) : idleLeaf;
 }
 
 @inline function walkTrees(selection: i32, row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void {
@@ -302,9 +323,14 @@ function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves:
 
 // ---------------------------------------------------------------------------------- leaf indices
 
-/** Scratch bytes predictLeaf needs: a leaf address per tree, and the idle lanes' slots. */
+/** A leaf address per tree, and the idle lanes' slots, 16-byte aligned. */
+@inline function leafSlotBytes(): usize {
+  return (<usize>(numTrees + LANES) << 2) + 15 & ~15;
+}
+
+/** Scratch bytes a row needs: leafSlotBytes, then the row's bins (binned models). */
 export function leafScratchBytes(): usize {
-  return <usize>(numTrees + LANES) << 2;
+  return leafSlotBytes() + (<usize>rowStride << ROW_MAJOR);
 }
 
 /** Leaf indices: out[row * (treeEnd - treeBegin) + k] = LightGBM's leaf number in tree treeBegin + k. */
@@ -316,7 +342,7 @@ export function predictLeaf(rows: usize, numRows: i32, treeBegin: i32, treeEnd: 
     const leafNumbers = out + (<usize>(i * width) << 2);
     for (let k = 0; k < width; k++) {
       const leaf = <usize>load<u32>(slotOf(scratch, k));
-      store<i32>(slotOf(leafNumbers, k), load<i32>(nodeLeaves + (<usize>indexOf(leaf) << 2)));
+      store<i32>(slotOf(leafNumbers, k), load<i32>(nodeLeaves + (<usize>walkIndexOf(leaf) << 2)));
     }
   }
 }

@@ -3,13 +3,15 @@
 // build/kernel.wasm (no imports, no allocator: this loader owns the memory map).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ModelLayout } from "../model/layout";
+import { type ModelLayout, RECORD_BYTES } from "../model/layout";
+import { binModel } from "./binning";
 import type { Engine } from "./engine";
 
 interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   setModel(...args: number[]): void;
+  setBinning(masks: number, edges: number, edgeCounts: number, records: number): void;
   rawScratchBytes(numRows: number): number;
   predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
   leafScratchBytes(): number;
@@ -75,6 +77,9 @@ export class WasmEngine implements Engine {
       linear?.feature ?? new Int32Array(0),
       linear?.coeff ?? new Float64Array(0),
     ];
+    // and, when the model's values fit in 64 bins, the binned decisions with room for their records
+    const binning = binModel(layout);
+    if (binning) arrays.push(binning.masks, binning.edges, binning.edgeCounts, new Uint8Array(layout.numNodes * RECORD_BYTES));
     let offset = align(this.kernel.heapBase());
     const pointers = arrays.map((array) => {
       const at = offset;
@@ -87,7 +92,8 @@ export class WasmEngine implements Engine {
     this.reserve(offset + layout.numNodes);
     const bytes = new Uint8Array(this.kernel.memory.buffer);
     arrays.forEach((array, i) => bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), pointers[i]));
-    this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees, this.workspace);
+    this.kernel.setModel(...pointers.slice(0, 12), layout.numFeatures, layout.numClass, layout.numTrees, this.workspace);
+    if (binning) this.kernel.setBinning(...(pointers.slice(12) as [number, number, number, number]));
   }
 
   input(numRows: number): Float64Array {

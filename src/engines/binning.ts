@@ -1,0 +1,114 @@
+// Pre-binned decisions for the WASM kernel: when every feature of a model has few distinct
+// thresholds (or is categorical with small category codes), each input value can be replaced by a
+// small bin number and each split by a 64-bit mask of the bins that go left. A decision is then one
+// shift and one AND, the same for numeric and categorical splits, for missing values and for zero:
+//
+//   numeric feature with sorted distinct thresholds t[0] < ... < t[k-1] (k <= MAX_EDGES):
+//     bin(x) = the number of thresholds below x (0..k), NaN -> k + 1, 0 -> k + 2
+//     x <= t[j]  <=>  bin(x) <= j, so a split on t[j] sends bins 0..j left; its NaN bin goes where
+//     NAN_LEFT says and its zero bin where LightGBM sends 0 (the default side at missing type Zero)
+//   categorical feature: bin(x) = the category (0..MAX_CATEGORY), anything else -> NOT_A_CATEGORY,
+//     and a split's mask is its category set
+//
+// The kernel bins the rows (assembly/decisions.ts: binOf) and walks masks instead of thresholds.
+// Models it does not fit (many thresholds, linear leaves, wide category sets) keep the f64 walks.
+import { CATEGORICAL, DEFAULT_LEFT, FEATURE_MASK, LEAF, MISSING_ZERO, type ModelLayout, NAN_LEFT } from "../model/layout";
+
+/** Thresholds per numeric feature at most: value bins 0..k, then NaN and zero, within 64 bits. */
+export const MAX_EDGES = 61;
+/** Categories 0..MAX_CATEGORY have their own bin; every other value shares NOT_A_CATEGORY. */
+export const MAX_CATEGORY = 61;
+export const NOT_A_CATEGORY = 62;
+/** Edges per feature as the kernel stores them: padded with +Infinity for a fixed-step search. */
+export const EDGE_SLOTS = 64;
+
+export interface Binning {
+  /** Per record, two u32 words (low, high): the bins that go left; 0 for leaves. */
+  masks: Uint32Array;
+  /** Per feature, EDGE_SLOTS sorted thresholds padded with +Infinity (unused for categorical ones). */
+  edges: Float64Array;
+  /** Per feature: the number of thresholds k, or -1 for a categorical feature. */
+  edgeCounts: Int32Array;
+}
+
+/** The binning of a model, or null when some feature or split does not fit in 64 bins. */
+export function binModel(layout: ModelLayout): Binning | null {
+  const { numFeatures, numNodes, nodeWords, nodeValue, linear } = layout;
+  if (linear) return null;
+  const numeric = Array.from({ length: numFeatures }, () => new Set<number>());
+  const categorical = new Uint8Array(numFeatures);
+  for (let r = 0; r < numNodes; r++) {
+    const meta = nodeWords[4 * r + 2];
+    if (meta & LEAF) continue;
+    const feature = meta & FEATURE_MASK;
+    if (meta & CATEGORICAL) {
+      categorical[feature] = 1;
+      continue;
+    }
+    const threshold = nodeValue[2 * r];
+    if (!Number.isFinite(threshold)) return null;
+    numeric[feature].add(threshold);
+    if (numeric[feature].size > MAX_EDGES) return null;
+  }
+  const edges = new Float64Array(numFeatures * EDGE_SLOTS).fill(Infinity);
+  const edgeCounts = new Int32Array(numFeatures);
+  const edgeIndex = numeric.map(() => new Map<number, number>());
+  for (let f = 0; f < numFeatures; f++) {
+    if (categorical[f]) {
+      if (numeric[f].size > 0) return null; // a feature split both ways: not a LightGBM model's doing
+      edgeCounts[f] = -1;
+      continue;
+    }
+    const sorted = Float64Array.from(numeric[f]).sort();
+    edges.set(sorted, f * EDGE_SLOTS);
+    edgeCounts[f] = sorted.length;
+    sorted.forEach((threshold, j) => edgeIndex[f].set(threshold, j));
+  }
+
+  const masks = new Uint32Array(2 * numNodes);
+  for (let r = 0; r < numNodes; r++) {
+    const meta = nodeWords[4 * r + 2];
+    if (meta & LEAF) continue;
+    const feature = meta & FEATURE_MASK;
+    let low: number;
+    let high: number;
+    if (meta & CATEGORICAL) {
+      const set = categorySet(layout, nodeValue[2 * r]);
+      if (set === null) return null;
+      [low, high] = set;
+    } else {
+      const threshold = nodeValue[2 * r];
+      const k = edgeCounts[feature];
+      const zeroLeft = meta & MISSING_ZERO ? (meta & DEFAULT_LEFT) !== 0 : 0 <= threshold;
+      [low, high] = bitsBelow(edgeIndex[feature].get(threshold)! + 1);
+      [low, high] = withBit(low, high, k + 1, (meta & NAN_LEFT) !== 0);
+      [low, high] = withBit(low, high, k + 2, zeroLeft);
+    }
+    masks[2 * r] = low;
+    masks[2 * r + 1] = high;
+  }
+  return { masks, edges, edgeCounts };
+}
+
+/** A category set as 64 bits, or null if it holds a category beyond MAX_CATEGORY. */
+function categorySet(layout: ModelLayout, set: number): [number, number] | null {
+  const { catBounds, catWords } = layout;
+  const words = catWords.subarray(catBounds[set], catBounds[set + 1]);
+  for (let w = 2; w < words.length; w++) if (words[w] !== 0) return null;
+  const low = words[0] ?? 0;
+  const high = words[1] ?? 0;
+  if (high >>> (MAX_CATEGORY + 1 - 32) !== 0) return null;
+  return [low >>> 0, high >>> 0];
+}
+
+/** Bits 0 .. count - 1 set. */
+function bitsBelow(count: number): [number, number] {
+  const low = count >= 32 ? 0xffffffff : (2 ** count - 1);
+  const high = count <= 32 ? 0 : 2 ** (count - 32) - 1;
+  return [low >>> 0, high >>> 0];
+}
+
+function withBit(low: number, high: number, bit: number, on: boolean): [number, number] {
+  if (!on) return [low, high];
+  return bit < 32 ? [(low | (1 << bit)) >>> 0, high] : [low, (high | (1 << (bit - 32))) >>> 0];
+}
