@@ -11,7 +11,7 @@
 // that lets several walks run in lock-step for a fixed number of steps.
 // Everything else (counts, leaf numbers, per-tree data, bitsets, linear terms) is structure-of-arrays.
 import { ModelFormatError } from "./errors";
-import type { ModelFile, TreeBlock } from "./parse-model";
+import type { LinearLeaves, ModelFile, TreeBlock } from "./parse-model";
 
 export const FEATURE_MASK = 0x00ffffff;
 export const CATEGORICAL = 1 << 24;
@@ -150,126 +150,159 @@ interface Cursor {
   linearTerm: number;
 }
 
+// The loops below run once per node (half a million in a big model). They build no strings: a
+// template literal inside a loop, even in a branch that never runs, makes V8's code for the whole
+// loop several times slower. Problems are reported by the cold functions at the end of this file.
+
+/** flattenTree's working memory, reused from tree to tree (a new array per tree costs more than the walk). */
+const scratch = {
+  /** Pending right children of the walk: (node, parent record, depth) triples. */
+  pending: new Int32Array(3 * 256),
+  /** Which splits and leaves the walk has reached. */
+  splitSeen: new Uint8Array(256),
+  leafSeen: new Uint8Array(256),
+};
+
+/** Scratch arrays for a tree of `numLeaves` leaves, the seen marks cleared. */
+function scratchFor(numLeaves: number): typeof scratch {
+  if (scratch.leafSeen.length < numLeaves) {
+    scratch.pending = new Int32Array(3 * numLeaves);
+    scratch.splitSeen = new Uint8Array(numLeaves);
+    scratch.leafSeen = new Uint8Array(numLeaves);
+  }
+  scratch.splitSeen.fill(0, 0, numLeaves);
+  scratch.leafSeen.fill(0, 0, numLeaves);
+  return scratch;
+}
+
 function flattenTree(tree: TreeBlock, layout: ModelLayout, cursor: Cursor): void {
-  const fail = (problem: string, key?: string): never => {
-    throw new ModelFormatError(`Tree=${tree.index}: ${problem}`, (key && tree.keyLines.get(key)) || tree.line);
-  };
   const catSetBase = cursor.catSet;
-  copyCategorySets(tree, layout, cursor, fail);
-  const numSplits = tree.numLeaves - 1;
-  const splitSeen = new Uint8Array(numSplits);
-  const leafSeen = new Uint8Array(tree.numLeaves);
-  let flags = tree.linear ? TREE_LINEAR : 0;
+  copyCategorySets(tree, layout, cursor);
+  const { numLeaves, numCat, leftChild, rightChild, decisionType, splitFeature, threshold, internalCount, leafValue, leafCount } = tree;
+  const { nodeValue, nodeWords, nodeCount, nodeLeaf, linear } = layout;
+  const leafMeta = LEAF | layout.numFeatures;
+  const numSplits = numLeaves - 1;
+  // Every split is claimed once before its children are pushed, so at most numSplits are pending.
+  const { pending, splitSeen, leafSeen } = scratchFor(numLeaves);
+  let metaUnion = 0;
   let depth = 0;
-  // Depth-first pre-order with an explicit stack (trees may be deep): each entry is a node reference
-  // in LightGBM's encoding (>= 0 split, < 0 leaf ~k), the record whose right child it is, its depth.
-  const stack: number[] = [tree.numLeaves > 1 ? 0 : ~0, -1, 0];
+  // Depth-first pre-order: each split's record is followed by its left subtree, then its right one,
+  // whose record number is written into the split's record when the walk gets there.
+  let node = numLeaves > 1 ? 0 : ~0;
+  let rightOf = -1;
+  let nodeDepth = 0;
+  let top = 0;
   if (numSplits > 0) splitSeen[0] = 1;
-  while (stack.length > 0) {
-    const nodeDepth = stack.pop()!;
-    const rightOf = stack.pop()!;
-    const node = stack.pop()!;
+  for (;;) {
     const record = cursor.record++;
-    if (rightOf >= 0) layout.nodeWords[4 * rightOf + 3] = record;
-    if (layout.linear) layout.linear.begin[record] = cursor.linearTerm;
-    depth = Math.max(depth, nodeDepth);
+    if (rightOf >= 0) nodeWords[4 * rightOf + 3] = record;
+    if (linear) linear.begin[record] = cursor.linearTerm;
+    if (nodeDepth > depth) depth = nodeDepth;
     if (node < 0) {
-      writeLeaf(tree, ~node, record, layout, cursor);
+      const leaf = ~node;
+      nodeValue[2 * record] = leafValue[leaf];
+      nodeWords[4 * record + 2] = leafMeta;
+      nodeWords[4 * record + 3] = record;
+      nodeCount[record] = leafCount ? leafCount[leaf] : 0;
+      nodeLeaf[record] = leaf;
+      if (linear && tree.linear) copyLinearTerms(tree.linear, leaf, record, linear, cursor);
+      if (top === 0) break;
+      nodeDepth = pending[--top];
+      rightOf = pending[--top];
+      node = pending[--top];
       continue;
     }
-    flags |= writeSplit(tree, node, record, layout, catSetBase, fail);
-    for (const [child, key] of [[tree.rightChild[node], "right_child"], [tree.leftChild[node], "left_child"]] as const) {
-      if (child >= 0) {
-        if (child === 0 || child >= numSplits) fail(`${key} of node ${node} is ${child}, not a node (1..${numSplits - 1}) or leaf (-1..-${tree.numLeaves})`, key);
-        if (splitSeen[child]) fail(`node ${child} is reached twice (a cycle or a shared child)`, key);
-        splitSeen[child] = 1;
-      } else {
-        if (~child >= tree.numLeaves) fail(`${key} of node ${node} is ${child}, but the tree has only ${tree.numLeaves} leaves`, key);
-        if (leafSeen[~child]) fail(`leaf ${~child} is reached twice`, key);
-        leafSeen[~child] = 1;
-      }
-    }
-    // right is pushed first so the left subtree is emitted right after this record
-    stack.push(tree.rightChild[node], record, nodeDepth + 1, tree.leftChild[node], -1, nodeDepth + 1);
+    const decision = decisionType[node];
+    const value = threshold[node];
+    if (((decision >> 2) & 3) === 3) unknownMissingType(tree, node);
+    if (decision & 1 && !(Number.isInteger(value) && value >= 0 && value < numCat)) unknownCategorySet(tree, node);
+    const meta = splitMeta(decision, splitFeature[node], value);
+    metaUnion |= meta;
+    nodeValue[2 * record] = meta & CATEGORICAL ? catSetBase + value : value;
+    nodeWords[4 * record + 2] = meta;
+    nodeCount[record] = internalCount ? internalCount[node] : 0;
+    nodeLeaf[record] = -1;
+    const left = leftChild[node];
+    const right = rightChild[node];
+    const rightProblem = claimChild(right, numLeaves, splitSeen, leafSeen);
+    if (rightProblem !== CHILD_OK) childError(tree, node, right, "right_child", rightProblem);
+    const leftProblem = claimChild(left, numLeaves, splitSeen, leafSeen);
+    if (leftProblem !== CHILD_OK) childError(tree, node, left, "left_child", leftProblem);
+    pending[top++] = right;
+    pending[top++] = record;
+    pending[top++] = nodeDepth + 1;
+    node = left;
+    rightOf = -1;
+    nodeDepth++;
   }
-  if (numSplits > 0) {
-    const unreachedSplit = splitSeen.indexOf(0);
-    if (unreachedSplit >= 0) fail(`node ${unreachedSplit} is not reachable from the root`, "left_child");
-    const unreachedLeaf = leafSeen.indexOf(0);
-    if (unreachedLeaf >= 0) fail(`leaf ${unreachedLeaf} is not reachable from the root`, "left_child");
-  }
-  layout.treeFlags[tree.index] = flags;
+  if (numSplits > 0) assertAllReached(tree, splitSeen.subarray(0, numSplits), leafSeen.subarray(0, numLeaves));
+  layout.treeFlags[tree.index] =
+    (tree.linear ? TREE_LINEAR : 0) | (metaUnion & CATEGORICAL ? TREE_CATEGORICAL : 0) | (metaUnion & MISSING_ZERO ? TREE_MISSING_ZERO : 0);
   layout.treeDepth[tree.index] = depth;
   layout.treeExpectedValue[tree.index] = expectedValue(tree);
 }
 
-function copyCategorySets(tree: TreeBlock, layout: ModelLayout, cursor: Cursor, fail: (p: string, k?: string) => never): void {
+/** A split record's meta word: feature | flags, from LightGBM's decision_type bits and threshold. */
+function splitMeta(decision: number, feature: number, threshold: number): number {
+  const missingType = (decision >> 2) & 3;
+  const defaultLeft = (decision & 2) !== 0;
+  let meta = feature | (defaultLeft ? DEFAULT_LEFT : 0);
+  // NaN goes right at categorical splits whatever the missing type
+  if (decision & 1) return meta | CATEGORICAL;
+  // LightGBM turns NaN into 0.0 unless the missing type is NaN; at missing type Zero, 0.0 then
+  // takes the default side.
+  const nanLeft = missingType === 0 ? 0 <= threshold : defaultLeft;
+  if (nanLeft) meta |= NAN_LEFT;
+  if (missingType === 1) meta |= MISSING_ZERO;
+  if (missingType === 2) meta |= MISSING_NAN;
+  return meta;
+}
+
+function copyLinearTerms(leaves: LinearLeaves, leaf: number, record: number, linear: LinearLayout, cursor: Cursor): void {
+  linear.constant[record] = leaves.leafConst[leaf];
+  linear.feature.set(leaves.leafFeatures[leaf], cursor.linearTerm);
+  linear.coeff.set(leaves.leafCoeff[leaf], cursor.linearTerm);
+  cursor.linearTerm += leaves.leafFeatures[leaf].length;
+}
+
+const CHILD_OK = 0;
+const NOT_A_NODE = 1;
+const NODE_TWICE = 2;
+const NOT_A_LEAF = 3;
+const LEAF_TWICE = 4;
+
+/**
+ * Marks `child` (LightGBM's encoding: >= 0 split, < 0 leaf ~k; the root, split 0, is no one's
+ * child) as reached; returns CHILD_OK, or what is wrong with it.
+ */
+function claimChild(child: number, numLeaves: number, splitSeen: Uint8Array, leafSeen: Uint8Array): number {
+  if (child >= 0) {
+    if (child === 0 || child >= numLeaves - 1) return NOT_A_NODE;
+    if (splitSeen[child]) return NODE_TWICE;
+    splitSeen[child] = 1;
+  } else {
+    if (~child >= numLeaves) return NOT_A_LEAF;
+    if (leafSeen[~child]) return LEAF_TWICE;
+    leafSeen[~child] = 1;
+  }
+  return CHILD_OK;
+}
+
+function copyCategorySets(tree: TreeBlock, layout: ModelLayout, cursor: Cursor): void {
   const bounds = tree.catBoundaries;
   if (tree.numCat === 0) return;
-  if (bounds[0] !== 0) fail(`cat_boundaries must start at 0, found ${bounds[0]}`, "cat_boundaries");
+  if (bounds[0] !== 0) treeError(tree, `cat_boundaries must start at 0, found ${bounds[0]}`, "cat_boundaries");
   for (let i = 0; i < tree.numCat; i++) {
-    if (bounds[i + 1] < bounds[i]) fail(`cat_boundaries decrease at position ${i + 2}`, "cat_boundaries");
+    if (bounds[i + 1] < bounds[i]) treeError(tree, `cat_boundaries decrease at position ${i + 2}`, "cat_boundaries");
     layout.catBounds[cursor.catSet + i] = cursor.catWord + bounds[i];
   }
   if (bounds[tree.numCat] !== tree.catThreshold.length) {
-    fail(`cat_boundaries ends at ${bounds[tree.numCat]} but cat_threshold has ${tree.catThreshold.length} words`, "cat_threshold");
+    treeError(tree, `cat_boundaries ends at ${bounds[tree.numCat]} but cat_threshold has ${tree.catThreshold.length} words`, "cat_threshold");
   }
   layout.catWords.set(tree.catThreshold, cursor.catWord);
   cursor.catSet += tree.numCat;
   cursor.catWord += tree.catThreshold.length;
   layout.catBounds[cursor.catSet] = cursor.catWord;
-}
-
-/** Writes split `node` into `record`; returns tree flags it implies. */
-function writeSplit(
-  tree: TreeBlock, node: number, record: number, layout: ModelLayout, catSetBase: number, fail: (p: string, k?: string) => never,
-): number {
-  const decision = tree.decisionType[node];
-  const missingType = (decision >> 2) & 3;
-  if (missingType === 3) fail(`decision_type ${decision} of node ${node} has an unknown missing type`, "decision_type");
-  const defaultLeft = (decision & 2) !== 0;
-  const threshold = tree.threshold[node];
-  let meta = tree.splitFeature[node];
-  let value = threshold;
-  let treeFlags = 0;
-  if (decision & 1) {
-    if (!Number.isInteger(threshold) || threshold < 0 || threshold >= tree.numCat) {
-      fail(`categorical node ${node} names category set ${threshold}, but the tree has ${tree.numCat}`, "threshold");
-    }
-    meta |= CATEGORICAL; // NaN goes right at categorical splits whatever the missing type
-    value = catSetBase + threshold;
-    treeFlags |= TREE_CATEGORICAL;
-  } else {
-    // LightGBM turns NaN into 0.0 unless the missing type is NaN; at missing type Zero, 0.0 then
-    // takes the default side.
-    const nanLeft = missingType === 0 ? 0 <= threshold : defaultLeft;
-    if (nanLeft) meta |= NAN_LEFT;
-    if (missingType === 1) {
-      meta |= MISSING_ZERO;
-      treeFlags |= TREE_MISSING_ZERO;
-    }
-    if (missingType === 2) meta |= MISSING_NAN;
-  }
-  if (defaultLeft) meta |= DEFAULT_LEFT;
-  layout.nodeValue[2 * record] = value;
-  layout.nodeWords[4 * record + 2] = meta;
-  layout.nodeCount[record] = tree.internalCount ? tree.internalCount[node] : 0;
-  layout.nodeLeaf[record] = -1;
-  return treeFlags;
-}
-
-function writeLeaf(tree: TreeBlock, leaf: number, record: number, layout: ModelLayout, cursor: Cursor): void {
-  layout.nodeValue[2 * record] = tree.leafValue[leaf];
-  layout.nodeWords[4 * record + 2] = LEAF | layout.numFeatures;
-  layout.nodeWords[4 * record + 3] = record;
-  layout.nodeCount[record] = tree.leafCount ? tree.leafCount[leaf] : 0;
-  layout.nodeLeaf[record] = leaf;
-  const linear = layout.linear;
-  if (!linear || !tree.linear) return;
-  linear.constant[record] = tree.linear.leafConst[leaf];
-  linear.feature.set(tree.linear.leafFeatures[leaf], cursor.linearTerm);
-  linear.coeff.set(tree.linear.leafCoeff[leaf], cursor.linearTerm);
-  cursor.linearTerm += tree.linear.leafFeatures[leaf].length;
 }
 
 /** Tree::ExpectedValue: sum over leaves, in leaf order, of (leaf_count / root count) * leaf value. */
@@ -287,38 +320,77 @@ function expectedValue(tree: TreeBlock): number {
  * finished arrays independently of how they were built.
  */
 export function assertLayoutSound(layout: ModelLayout): void {
-  const broken = (what: string): never => {
-    throw new ModelFormatError(`internal layout check failed: ${what}`);
-  };
-  const { numNodes, numFeatures, treeStart, catBounds, catWords } = layout;
+  const { numNodes, numFeatures, treeStart, catBounds, catWords, nodeWords, nodeValue } = layout;
   if (treeStart[0] !== 0 || treeStart[layout.numTrees] !== numNodes) broken("tree ranges do not cover the records");
   for (let s = 0; s + 1 < catBounds.length; s++) {
-    if (catBounds[s] < 0 || catBounds[s] > catBounds[s + 1] || catBounds[s + 1] > catWords.length) broken(`category set ${s}`);
+    if (catBounds[s] < 0 || catBounds[s] > catBounds[s + 1] || catBounds[s + 1] > catWords.length) broken("category set", s);
   }
   for (let t = 0; t < layout.numTrees; t++) {
     const end = treeStart[t + 1];
-    if (treeStart[t] >= end) broken(`tree ${t} is empty`);
+    if (treeStart[t] >= end) broken("tree", t, "is empty");
     for (let r = treeStart[t]; r < end; r++) {
-      const meta = recordMeta(layout, r);
-      const right = recordRight(layout, r);
+      const meta = nodeWords[4 * r + 2];
+      const right = nodeWords[4 * r + 3];
       const feature = meta & FEATURE_MASK;
       if (meta & LEAF) {
-        if (right !== r || feature !== numFeatures) broken(`leaf record ${r}`);
+        if (right !== r || feature !== numFeatures) broken("leaf record", r);
         continue;
       }
-      if (feature >= numFeatures || r + 1 >= end || right <= r + 1 || right >= end) broken(`split record ${r}`);
+      if (feature >= numFeatures || r + 1 >= end || right <= r + 1 || right >= end) broken("split record", r);
       if (meta & CATEGORICAL) {
-        const set = recordValue(layout, r);
-        if (!Number.isInteger(set) || set < 0 || set + 1 >= catBounds.length) broken(`category set of record ${r}`);
+        const set = nodeValue[2 * r];
+        if (!Number.isInteger(set) || set < 0 || set + 1 >= catBounds.length) broken("category set of record", r);
       }
     }
   }
   const linear = layout.linear;
   if (linear) {
     for (let r = 0; r < numNodes; r++) {
-      if (linear.begin[r] > linear.begin[r + 1]) broken(`linear terms of record ${r}`);
+      if (linear.begin[r] > linear.begin[r + 1]) broken("linear terms of record", r);
     }
     if (linear.begin[numNodes] !== linear.feature.length || linear.coeff.length !== linear.feature.length) broken("linear term count");
     for (const f of linear.feature) if (f < 0 || f >= numFeatures) broken("linear feature index");
   }
+}
+
+// ------------------------------------------------------------------ problems (cold paths)
+
+/** A tree's problem, at the line of `key` in its block (or its Tree= line). */
+function treeError(tree: TreeBlock, problem: string, key?: string): never {
+  throw new ModelFormatError(`Tree=${tree.index}: ${problem}`, (key && tree.keys.get(key)?.line) || tree.line);
+}
+
+function childError(tree: TreeBlock, node: number, child: number, key: string, problem: number): never {
+  const { numLeaves } = tree;
+  switch (problem) {
+    case NOT_A_NODE:
+      return treeError(tree, `${key} of node ${node} is ${child}, not a node (1..${numLeaves - 2}) or leaf (-1..-${numLeaves})`, key);
+    case NODE_TWICE:
+      return treeError(tree, `node ${child} is reached twice (a cycle or a shared child)`, key);
+    case NOT_A_LEAF:
+      return treeError(tree, `${key} of node ${node} is ${child}, but the tree has only ${numLeaves} leaves`, key);
+    default:
+      return treeError(tree, `leaf ${~child} is reached twice`, key);
+  }
+}
+
+function assertAllReached(tree: TreeBlock, splitSeen: Uint8Array, leafSeen: Uint8Array): void {
+  const unreachedSplit = splitSeen.indexOf(0);
+  if (unreachedSplit >= 0) treeError(tree, `node ${unreachedSplit} is not reachable from the root`, "left_child");
+  const unreachedLeaf = leafSeen.indexOf(0);
+  if (unreachedLeaf >= 0) treeError(tree, `leaf ${unreachedLeaf} is not reachable from the root`, "left_child");
+}
+
+function unknownMissingType(tree: TreeBlock, node: number): never {
+  return treeError(tree, `decision_type ${tree.decisionType[node]} of node ${node} has an unknown missing type`, "decision_type");
+}
+
+function unknownCategorySet(tree: TreeBlock, node: number): never {
+  return treeError(tree, `categorical node ${node} names category set ${tree.threshold[node]}, but the tree has ${tree.numCat}`, "threshold");
+}
+
+/** A failed layout invariant: "<subject> <index> <predicate>", e.g. "tree 3 is empty". */
+function broken(subject: string, index?: number, predicate?: string): never {
+  const what = [subject, index, predicate].filter((part) => part !== undefined).join(" ");
+  throw new ModelFormatError(`internal layout check failed: ${what}`);
 }

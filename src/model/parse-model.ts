@@ -2,8 +2,13 @@
 // from. Checks here are about the text (required keys, numbers, list lengths); the tree structure is
 // checked when the flat layout is built (layout.ts). Follows LightGBM's GBDT::LoadModelFromString and
 // Tree::Tree(const char*): which keys are required and what missing optional keys mean.
+//
+// A big model is tens of MB of number lists, so lines are read as offsets into the text and lists are
+// decoded in place (tokens.ts): no string per line or per number. Keys the scorer never reads
+// (split_gain, internal_value, internal_weight, leaf_weight, shrinkage) are only skipped over.
+import { ArrayArena } from "./arena";
 import { ModelFormatError } from "./errors";
-import { type ListSource, parseDoubleList, parseInteger, parseIntegerList, splitList } from "./tokens";
+import { type ListSource, maxTokens, parseInteger, readDoubleList, readIntegerList, splitList } from "./tokens";
 
 export interface ModelFile {
   /** The version line's value ("v4", "v3", "v2"). LightGBM itself never reads it. */
@@ -33,8 +38,8 @@ export interface TreeBlock {
   index: number;
   /** Line of the `Tree=` header. */
   line: number;
-  /** Line of each key, for error messages. */
-  keyLines: Map<string, number>;
+  /** Where each key's line is, for error messages. */
+  keys: ReadonlyMap<string, KeyLine>;
   numLeaves: number;
   numCat: number;
   splitFeature: Int32Array;
@@ -44,8 +49,8 @@ export interface TreeBlock {
   rightChild: Int32Array;
   leafValue: Float64Array;
   /** Training rows per leaf / internal node (TreeSHAP covers); null when the model omits them. */
-  leafCount: Float64Array | null;
-  internalCount: Float64Array | null;
+  leafCount: Int32Array | null;
+  internalCount: Int32Array | null;
   catBoundaries: Int32Array;
   catThreshold: Uint32Array;
   linear: LinearLeaves | null;
@@ -62,31 +67,99 @@ export interface LinearLeaves {
 const INT32_MAX = 2147483647;
 /** Tree blocks have at most 22 lines in LightGBM; more means a missing blank line or garbage. */
 const MAX_TREE_KEYS = 32;
+const CARRIAGE_RETURN = 13;
+const UPPER_T = 84;
+const LOWER_E = 101;
 
-interface Line {
-  text: string;
-  number: number;
+/**
+ * The model's lines, one at a time, as offsets: the current line is text[start, end), without its
+ * line break and a carriage return before it. Lines are numbered from 1; a final line break does
+ * not start another line.
+ */
+class LineReader {
+  start = 0;
+  end = 0;
+  /** The current line's number; at the end of the text, the number of the last line. */
+  number = 0;
+  /** No line is left: the last advance() passed the end of the text. */
+  done = false;
+  private next: number;
+
+  constructor(
+    readonly text: string,
+    offset: number,
+  ) {
+    this.next = offset;
+  }
+
+  /** Moves to the next line; false (and done) at the end of the text. */
+  advance(): boolean {
+    const { text } = this;
+    if (this.next >= text.length) {
+      this.done = true;
+      return false;
+    }
+    const feed = text.indexOf("\n", this.next);
+    const lineEnd = feed < 0 ? text.length : feed;
+    this.start = this.next;
+    this.end = lineEnd > this.start && text.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN ? lineEnd - 1 : lineEnd;
+    this.next = lineEnd + 1;
+    this.number++;
+    return true;
+  }
+
+  line(): string {
+    return this.text.slice(this.start, this.end);
+  }
+
+  isBlank(): boolean {
+    return this.start === this.end;
+  }
+
+  is(literal: string): boolean {
+    return this.end - this.start === literal.length && this.text.startsWith(literal, this.start);
+  }
+
+  startsWith(prefix: string): boolean {
+    return this.end - this.start >= prefix.length && this.text.startsWith(prefix, this.start);
+  }
+
+  /** Whether the current line starts a tree block or ends the trees. */
+  isTreeBoundary(): boolean {
+    // tree keys never start with T or e: most lines need no string comparison
+    const first = this.start < this.end ? this.text.charCodeAt(this.start) : -1;
+    return (first === UPPER_T && this.startsWith("Tree=")) || (first === LOWER_E && this.is("end of trees"));
+  }
+
+  /** The offset of the first "=" in the current line, or -1. */
+  equalsSign(): number {
+    const eq = this.text.indexOf("=", this.start);
+    return eq < this.end ? eq : -1;
+  }
+}
+
+/** A key=value line of a tree block: its number, and where its value is in the model text. */
+export interface KeyLine {
+  line: number;
+  start: number;
+  end: number;
 }
 
 /** Reads a LightGBM text model (as written by save_model / output_model, versions v2 to v4). */
 export function parseModel(text: string): ModelFile {
-  const lines = splitLines(text.startsWith("\uFEFF") ? text.slice(1) : text); // a byte-order mark from an editor
+  const lines = new LineReader(text, text.startsWith("\uFEFF") ? 1 : 0); // a byte-order mark from an editor
   if (text.trim() === "") throw new ModelFormatError("the model file is empty");
-  if (lines[0].text !== "tree") {
-    throw new ModelFormatError(
-      `expected "tree" (the first line of a LightGBM text model), found "${preview(lines[0].text)}"`,
-      1,
-    );
+  lines.advance();
+  if (!lines.is("tree")) {
+    throw new ModelFormatError(`expected "tree" (the first line of a LightGBM text model), found "${preview(lines.line())}"`, 1);
   }
-  let cursor = 1;
   const header = new Map<string, { value: string; line: number }>();
-  for (; cursor < lines.length; cursor++) {
-    const { text: line, number } = lines[cursor];
-    if (line.startsWith("Tree=") || line === "end of trees") break;
-    if (line === "") continue;
+  while (lines.advance() && !lines.isTreeBoundary()) {
+    if (lines.isBlank()) continue;
+    const line = lines.line();
     const eq = line.indexOf("=");
     const key = eq < 0 ? line : line.slice(0, eq);
-    header.set(key, { value: eq < 0 ? "" : line.slice(eq + 1), line: number });
+    header.set(key, { value: eq < 0 ? "" : line.slice(eq + 1), line: lines.number });
   }
 
   const required = (key: string) => {
@@ -96,7 +169,7 @@ export function parseModel(text: string): ModelFile {
   };
   const headerInteger = (key: string, min: number, max: number) => {
     const entry = required(key);
-    return parseInteger(entry.value, { key, line: entry.line }, 0, min, max);
+    return parseInteger(entry.value, { key, line: entry.line }, min, max);
   };
 
   const versionEntry = required("version");
@@ -137,24 +210,23 @@ export function parseModel(text: string): ModelFile {
   const objectiveEntry = header.get("objective");
 
   const trees: TreeBlock[] = [];
-  while (cursor < lines.length && lines[cursor].text.startsWith("Tree=")) {
-    const block = readTreeBlock(lines, cursor, trees.length, numFeatures);
-    trees.push(block.tree);
-    cursor = block.next;
-    while (cursor < lines.length && lines[cursor].text === "") cursor++;
+  const arena = new ArrayArena();
+  while (!lines.done && lines.startsWith("Tree=")) {
+    trees.push(readTreeBlock(lines, trees.length, numFeatures, arena));
+    while (!lines.done && lines.isBlank()) lines.advance();
   }
-  if (cursor >= lines.length || lines[cursor].text !== "end of trees") {
-    const where = cursor < lines.length ? `found "${preview(lines[cursor].text)}"` : "the file ends";
+  if (lines.done || !lines.is("end of trees")) {
+    const where = lines.done ? "the file ends" : `found "${preview(lines.line())}"`;
     throw new ModelFormatError(
       `expected "Tree=${trees.length}" or "end of trees" but ${where}: the file is truncated or corrupt`,
-      cursor < lines.length ? lines[cursor].number : lines.length,
+      lines.number,
     );
   }
-  if (trees.length === 0) throw new ModelFormatError("the model has no trees", lines[cursor].number);
+  if (trees.length === 0) throw new ModelFormatError("the model has no trees", lines.number);
   if (trees.length % numTreePerIteration !== 0) {
     throw new ModelFormatError(
       `${trees.length} trees is not a whole number of iterations of ${numTreePerIteration} trees: the file is truncated or corrupt`,
-      lines[cursor].number,
+      lines.number,
     );
   }
   const sizes = header.get("tree_sizes");
@@ -176,122 +248,167 @@ export function parseModel(text: string): ModelFile {
     featureNames,
     featureInfos,
     trees,
-    ...readTrailer(lines, cursor + 1),
+    ...readTrailer(lines),
   };
-}
-
-function splitLines(text: string): Line[] {
-  const raw = text.split("\n");
-  if (raw.length > 0 && raw[raw.length - 1] === "") raw.pop();
-  return raw.map((line, i) => ({ text: line.endsWith("\r") ? line.slice(0, -1) : line, number: i + 1 }));
 }
 
 function preview(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 
-function readTreeBlock(lines: Line[], start: number, index: number, numFeatures: number): { tree: TreeBlock; next: number } {
-  const headerLine = lines[start];
-  const declared = headerLine.text.slice("Tree=".length);
+/** Reads the block whose Tree= line is the current line; leaves `lines` on the line after it. */
+function readTreeBlock(lines: LineReader, index: number, numFeatures: number, arena: ArrayArena): TreeBlock {
+  const declared = lines.line().slice("Tree=".length);
   if (declared !== String(index)) {
-    throw new ModelFormatError(`found "Tree=${preview(declared)}" where Tree=${index} was expected`, headerLine.number);
+    throw new ModelFormatError(`found "Tree=${preview(declared)}" where Tree=${index} was expected`, lines.number);
   }
-  const values = new Map<string, string>();
-  const keyLines = new Map<string, number>();
-  let cursor = start + 1;
-  for (; cursor < lines.length; cursor++) {
-    const { text, number } = lines[cursor];
-    if (text === "" || text.startsWith("Tree=") || text === "end of trees") break;
-    const eq = text.indexOf("=");
-    if (eq <= 0) throw new ModelFormatError(`Tree=${index}: expected key=value, found "${preview(text)}"`, number);
-    const key = text.slice(0, eq);
-    if (values.has(key)) throw new ModelFormatError(`Tree=${index}: ${key} appears twice`, number);
-    if (values.size >= MAX_TREE_KEYS) throw new ModelFormatError(`Tree=${index}: too many lines (a blank line must end each tree)`, number);
-    values.set(key, text.slice(eq + 1));
-    keyLines.set(key, number);
-  }
-  const where = (key: string): ListSource => ({ key: `Tree=${index} ${key}`, line: keyLines.get(key) ?? headerLine.number });
-  const has = (key: string) => values.has(key);
-  const value = (key: string) => {
-    const v = values.get(key);
-    if (v === undefined) throw new ModelFormatError(`Tree=${index} has no ${key}= line`, headerLine.number);
-    return v;
-  };
-  const withLength = <T extends { length: number }>(key: string, list: T, expected: number, what: string): T => {
-    if (list.length !== expected) {
-      throw new ModelFormatError(`Tree=${index}: ${key} has ${list.length} values, expected ${expected} (${what})`, where(key).line);
-    }
-    return list;
-  };
-
-  const numLeaves = parseInteger(value("num_leaves"), where("num_leaves"), 0, 1, INT32_MAX);
-  const numCat = parseInteger(value("num_cat"), where("num_cat"), 0, 0, INT32_MAX);
+  const block = new BlockValues(lines, index, arena);
+  const numLeaves = block.integer("num_leaves", 1, INT32_MAX);
+  const numCat = block.integer("num_cat", 0, INT32_MAX);
   const numSplits = numLeaves - 1;
-  const leafValue = withLength("leaf_value", parseDoubleList(value("leaf_value"), where("leaf_value")), numLeaves, "num_leaves");
-  const isLinear = has("is_linear") && parseInteger(value("is_linear"), where("is_linear"), 0, 0, 1) === 1;
+  const leafValue = block.doubles("leaf_value", numLeaves, "num_leaves");
+  const isLinear = block.has("is_linear") && block.integer("is_linear", 0, 1) === 1;
   // A single leaf needs no split arrays (LightGBM skips them), except for linear trees.
   const splitsNeeded = numLeaves > 1 || isLinear;
   const splitInts = (key: string, min: number, max: number) =>
-    splitsNeeded ? withLength(key, parseIntegerList(value(key), where(key), min, max), numSplits, "num_leaves - 1") : new Int32Array(0);
-
+    splitsNeeded ? block.integers(key, min, max, numSplits, "num_leaves - 1") : new Int32Array(0);
   const counts = (key: string, expected: number, what: string) =>
-    has(key) ? withLength(key, Float64Array.from(parseIntegerList(value(key), where(key), 0, INT32_MAX)), expected, what) : null;
+    block.has(key) ? block.integers(key, 0, INT32_MAX, expected, what) : null;
 
   const tree: TreeBlock = {
     index,
-    line: headerLine.number,
-    keyLines,
+    line: block.headerLine,
+    keys: block.keys,
     numLeaves,
     numCat,
     splitFeature: splitInts("split_feature", 0, numFeatures - 1),
-    threshold: splitsNeeded
-      ? withLength("threshold", parseDoubleList(value("threshold"), where("threshold")), numSplits, "num_leaves - 1")
-      : new Float64Array(0),
+    threshold: splitsNeeded ? block.doubles("threshold", numSplits, "num_leaves - 1") : new Float64Array(0),
     // missing decision types mean numeric splits, missing type None, default right
-    decisionType: has("decision_type") ? splitInts("decision_type", 0, 15) : new Int32Array(numSplits),
+    decisionType: block.has("decision_type") ? splitInts("decision_type", 0, 15) : new Int32Array(numSplits),
     leftChild: splitInts("left_child", -INT32_MAX, INT32_MAX),
     rightChild: splitInts("right_child", -INT32_MAX, INT32_MAX),
     leafValue,
     leafCount: counts("leaf_count", numLeaves, "num_leaves"),
-    internalCount: numLeaves > 1 ? counts("internal_count", numSplits, "num_leaves - 1") : new Float64Array(0),
+    internalCount: numLeaves > 1 ? counts("internal_count", numSplits, "num_leaves - 1") : new Int32Array(0),
     catBoundaries: new Int32Array([0]),
     catThreshold: new Uint32Array(0),
-    linear: isLinear ? readLinearLeaves(values, where, withLength, numLeaves, numFeatures) : null,
+    linear: isLinear ? readLinearLeaves(block, numLeaves, numFeatures) : null,
   };
   if (numCat > 0) {
-    tree.catBoundaries = withLength(
-      "cat_boundaries",
-      parseIntegerList(value("cat_boundaries"), where("cat_boundaries"), 0, INT32_MAX),
-      numCat + 1,
-      "num_cat + 1",
-    );
-    const words = parseIntegerList(value("cat_threshold"), where("cat_threshold"), 0, 0xffffffff);
-    tree.catThreshold = Uint32Array.from(words);
+    tree.catBoundaries = block.integers("cat_boundaries", 0, INT32_MAX, numCat + 1, "num_cat + 1");
+    // as many 32-bit words as cat_boundaries says, which the layout checks
+    const words = block.integers("cat_threshold", 0, 0xffffffff);
+    tree.catThreshold = new Uint32Array(words.buffer, words.byteOffset, words.length);
   }
-  return { tree, next: cursor };
+  return tree;
 }
 
-function readLinearLeaves(
-  values: Map<string, string>,
-  where: (key: string) => ListSource,
-  withLength: <T extends { length: number }>(key: string, list: T, expected: number, what: string) => T,
-  numLeaves: number,
-  numFeatures: number,
-): LinearLeaves {
+/** The key=value lines of one tree block, read as spans of the text, and their decoding. */
+class BlockValues {
+  readonly headerLine: number;
+  readonly keys = new Map<string, KeyLine>();
+  private readonly text: string;
+
+  /** Reads the lines after the Tree= line up to a blank line, the next tree or the end. */
+  constructor(
+    lines: LineReader,
+    readonly index: number,
+    private readonly arena: ArrayArena,
+  ) {
+    this.text = lines.text;
+    this.headerLine = lines.number;
+    while (lines.advance() && !lines.isBlank() && !lines.isTreeBoundary()) {
+      const eq = lines.equalsSign();
+      if (eq <= lines.start) this.fail(`expected key=value, found "${preview(lines.line())}"`, lines.number);
+      const key = this.text.slice(lines.start, eq);
+      if (this.keys.has(key)) this.fail(`${key} appears twice`, lines.number);
+      if (this.keys.size >= MAX_TREE_KEYS) this.fail("too many lines (a blank line must end each tree)", lines.number);
+      this.keys.set(key, { line: lines.number, start: eq + 1, end: lines.end });
+    }
+  }
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  /** The value of a key holding one integer in [min, max]. */
+  integer(key: string, min: number, max: number): number {
+    const { start, end } = this.span(key, true);
+    return parseInteger(this.text.slice(start, end), new KeySource(this, key), min, max);
+  }
+
+  /**
+   * The integers of key's list, each in [min, max], `expected` of them when given. An optional key
+   * (required false) that is missing reads as an empty list.
+   */
+  integers(key: string, min: number, max: number, expected?: number, what?: string, required = true): Int32Array {
+    const { start, end } = this.span(key, required);
+    const out = this.arena.int32(Math.min(expected ?? Infinity, maxTokens(start, end)));
+    const count = readIntegerList(out, this.text, start, end, new KeySource(this, key), min, max);
+    if (expected === undefined) return out.subarray(0, count);
+    this.checkLength(key, count, expected, what!);
+    return out;
+  }
+
+  /** The numbers of key's list, `expected` of them. */
+  doubles(key: string, expected: number, what: string, required = true): Float64Array {
+    const { start, end } = this.span(key, required);
+    const out = this.arena.float64(Math.min(expected, maxTokens(start, end)));
+    this.checkLength(key, readDoubleList(out, this.text, start, end, new KeySource(this, key)), expected, what);
+    return out;
+  }
+
+  private span(key: string, required: boolean): { start: number; end: number } {
+    const found = this.keys.get(key);
+    if (found !== undefined) return found;
+    if (required) throw new ModelFormatError(`Tree=${this.index} has no ${key}= line`, this.headerLine);
+    return { start: 0, end: 0 };
+  }
+
+  /** The line of `key`, or the Tree= line when the block has no such key. */
+  lineOf(key: string): number {
+    return this.keys.get(key)?.line ?? this.headerLine;
+  }
+
+  /** A list is read in full (every token checked) before its length is. */
+  private checkLength(key: string, count: number, expected: number, what: string): void {
+    if (count !== expected) this.fail(`${key} has ${count} values, expected ${expected} (${what})`, this.lineOf(key));
+  }
+
+  private fail(problem: string, line: number): never {
+    throw new ModelFormatError(`Tree=${this.index}: ${problem}`, line);
+  }
+}
+
+/** Where a tree's list is, for error messages: "Tree=3 leaf_value" at its line, worded only when needed. */
+class KeySource implements ListSource {
+  constructor(
+    private readonly block: BlockValues,
+    private readonly name: string,
+  ) {}
+
+  get key(): string {
+    return `Tree=${this.block.index} ${this.name}`;
+  }
+
+  get line(): number {
+    return this.block.lineOf(this.name);
+  }
+}
+
+function readLinearLeaves(block: BlockValues, numLeaves: number, numFeatures: number): LinearLeaves {
   // LightGBM defaults: no leaf_const means 0, no num_features means no terms.
-  const leafConst = values.has("leaf_const")
-    ? withLength("leaf_const", parseDoubleList(values.get("leaf_const")!, where("leaf_const")), numLeaves, "num_leaves")
-    : new Float64Array(numLeaves);
-  const perLeaf = values.has("num_features")
-    ? withLength("num_features", parseIntegerList(values.get("num_features")!, where("num_features"), 0, numFeatures), numLeaves, "num_leaves")
+  const leafConst = block.has("leaf_const") ? block.doubles("leaf_const", numLeaves, "num_leaves") : new Float64Array(numLeaves);
+  const perLeaf = block.has("num_features")
+    ? block.integers("num_features", 0, numFeatures, numLeaves, "num_leaves")
     : new Int32Array(numLeaves);
   const total = perLeaf.reduce((sum, n) => sum + n, 0);
   // Each leaf's list is followed by an extra space; the counts, not the spacing, split them.
-  const features = total > 0 || values.has("leaf_features")
-    ? withLength("leaf_features", parseIntegerList(values.get("leaf_features") ?? "", where("leaf_features"), 0, numFeatures - 1), total, "the sum of num_features")
+  const features = total > 0 || block.has("leaf_features")
+    ? block.integers("leaf_features", 0, numFeatures - 1, total, "the sum of num_features", false)
     : new Int32Array(0);
-  const coeffs = total > 0 || values.has("leaf_coeff")
-    ? withLength("leaf_coeff", parseDoubleList(values.get("leaf_coeff") ?? "", where("leaf_coeff")), total, "the sum of num_features")
+  const coeffs = total > 0 || block.has("leaf_coeff")
+    ? block.doubles("leaf_coeff", total, "the sum of num_features", false)
     : new Float64Array(0);
   const leafFeatures: Int32Array[] = [];
   const leafCoeff: Float64Array[] = [];
@@ -304,17 +421,18 @@ function readLinearLeaves(
   return { leafConst, leafFeatures, leafCoeff };
 }
 
-/** After "end of trees": the parameters section and the Python package's pandas_categorical line. */
-function readTrailer(
-  lines: Line[],
-  start: number,
-): { linearTreeParameter: boolean; categoricalFeatureParameter: number[] | null; pandasCategorical: unknown } {
+/** After "end of trees" (the current line): the parameters section and the Python package's pandas_categorical line. */
+function readTrailer(lines: LineReader): {
+  linearTreeParameter: boolean;
+  categoricalFeatureParameter: number[] | null;
+  pandasCategorical: unknown;
+} {
   let linearTreeParameter = false;
   let categoricalFeatureParameter: number[] | null = null;
   let pandasCategorical: unknown = null;
   let inParameters = false;
-  for (let i = start; i < lines.length; i++) {
-    const { text, number } = lines[i];
+  while (lines.advance()) {
+    const text = lines.line();
     if (text === "parameters:") inParameters = true;
     else if (text === "end of parameters") inParameters = false;
     else if (inParameters && text.startsWith("[linear_tree: ")) linearTreeParameter = text.charAt(14) === "1";
@@ -325,10 +443,10 @@ function readTrailer(
       try {
         pandasCategorical = JSON.parse(text.slice("pandas_categorical:".length));
       } catch {
-        throw new ModelFormatError("pandas_categorical: is not valid JSON", number);
+        throw new ModelFormatError("pandas_categorical: is not valid JSON", lines.number);
       }
       if (pandasCategorical !== null && !isListOfLists(pandasCategorical)) {
-        throw new ModelFormatError("pandas_categorical: expected null or a list of category lists", number);
+        throw new ModelFormatError("pandas_categorical: expected null or a list of category lists", lines.number);
       }
     }
   }

@@ -1,5 +1,7 @@
 // Number lists of model.txt lines ("1 3 -2 ..."), decoded strictly: a malformed token is an error
-// that names the line and the key, never a silently different number.
+// that names the line and the key, never a silently different number. Lists are read in place from
+// the model text (a span start..end of it), without a string per token: only an error cuts one out.
+import { readDecimal } from "./decimal";
 import { ModelFormatError } from "./errors";
 
 /** Where a list came from, for error messages. */
@@ -9,14 +11,13 @@ export interface ListSource {
 }
 
 const MINUS = 45;
-const PLUS = 43;
-const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
-
-function isDigit(code: number): boolean {
-  return code >= ZERO && code <= NINE;
-}
+const SPACE = 32;
+/** What list loops read past the end of their list. */
+const END = -1;
+/** Digits an integer may have: longer ones are refused (past 2^53 they could read inexactly). */
+const MAX_INTEGER_DIGITS = 16;
 
 /**
  * Splits a space-separated list, dropping empty tokens as LightGBM's Common::Split does (linear-leaf
@@ -32,78 +33,88 @@ function badToken(source: ListSource, token: string, position: number, expected:
   throw new ModelFormatError(`${source.key}: value ${position + 1} is "${shown}", expected ${expected}`, source.line);
 }
 
-/** A decimal integer in [min, max]. */
-export function parseInteger(token: string, source: ListSource, position: number, min: number, max: number): number {
-  const length = token.length;
-  let i = token.charCodeAt(0) === MINUS ? 1 : 0;
-  if (i === length || length - i > 16) badToken(source, token, position, "an integer");
-  let value = 0;
-  for (; i < length; i++) {
-    const code = token.charCodeAt(i);
-    if (!isDigit(code)) badToken(source, token, position, "an integer");
-    value = value * 10 + (code - ZERO);
+/**
+ * badToken for the token of a list that starts at text[start] (it ends at a space or at `end`).
+ * The list loops pass constants and numbers only: building a string inside a loop makes V8's code
+ * for the whole loop several times slower, even where that branch never runs.
+ */
+function badListToken(text: string, start: number, end: number, position: number, source: ListSource, expected: string): never {
+  let stop = text.indexOf(" ", start);
+  if (stop < 0 || stop > end) stop = end;
+  return badToken(source, text.slice(start, stop), position, expected);
+}
+
+function outOfRange(text: string, start: number, end: number, position: number, source: ListSource, min: number, max: number): never {
+  return badListToken(text, start, end, position, source, `an integer in [${min}, ${max}]`);
+}
+
+/** The most tokens text[start, end) can hold: a one-character token and a space each. */
+export function maxTokens(start: number, end: number): number {
+  return (end - start + 1) >> 1;
+}
+
+/**
+ * Reads the integers of the list text[start, end) into `out`; returns how many the list holds.
+ * A token is an optional minus and 1 to 16 digits, in [min, max]. Values past out.length are
+ * checked and counted but not kept: a list of the wrong length is reported with its length, and a
+ * wrong expected length allocates nothing big. cat_threshold's words above 2^31 - 1 are kept as
+ * their 32 bits (read them as Uint32).
+ */
+export function readIntegerList(out: Int32Array, text: string, start: number, end: number, source: ListSource, min: number, max: number): number {
+  let count = 0;
+  let i = start;
+  // each character is read once: `code` is text[i], or END past the list
+  let code = i < end ? text.charCodeAt(i) : END;
+  for (;;) {
+    while (code === SPACE) code = ++i < end ? text.charCodeAt(i) : END;
+    if (code === END) return count;
+    const tokenStart = i;
+    const negative = code === MINUS;
+    if (negative) code = ++i < end ? text.charCodeAt(i) : END;
+    const digitsStart = i;
+    let value = 0;
+    while (code !== SPACE && code !== END) {
+      if (code < ZERO || code > NINE) badListToken(text, tokenStart, end, count, source, "an integer");
+      value = value * 10 + (code - ZERO);
+      code = ++i < end ? text.charCodeAt(i) : END;
+    }
+    if (i === digitsStart || i - digitsStart > MAX_INTEGER_DIGITS) badListToken(text, tokenStart, end, count, source, "an integer");
+    if (negative) value = -value;
+    if (value < min || value > max) outOfRange(text, tokenStart, end, count, source, min, max);
+    if (count < out.length) out[count] = value;
+    count++;
   }
-  if (token.charCodeAt(0) === MINUS) value = -value;
-  if (value < min || value > max) badToken(source, token, position, `an integer in [${min}, ${max}]`);
-  return value;
+}
+
+const ONE_INTEGER = new Int32Array(1);
+const ONE_NUMBER = new Float64Array(1);
+
+/** A decimal integer in [min, max] that is the whole token (a header value, num_leaves...). */
+export function parseInteger(token: string, source: ListSource, min: number, max: number): number {
+  if (token === "" || token.includes(" ")) badToken(source, token, 0, "an integer");
+  readIntegerList(ONE_INTEGER, token, 0, token.length, source, min, max);
+  return ONE_INTEGER[0];
+}
+
+/** readIntegerList for numbers (decimal.ts): reads the list text[start, end) into `out`, returns its length. */
+export function readDoubleList(out: Float64Array, text: string, start: number, end: number, source: ListSource): number {
+  let count = 0;
+  let i = start;
+  for (;;) {
+    while (i < end && text.charCodeAt(i) === SPACE) i++;
+    if (i >= end) return count;
+    const stop = count < out.length ? readDecimal(text, i, end, out, count) : readDecimal(text, i, end, ONE_NUMBER, 0);
+    if (stop < 0) badListToken(text, i, end, count, source, "a number");
+    i = stop;
+    count++;
+  }
 }
 
 /**
  * A decimal floating-point number as C's strtod reads it: [sign] digits [. digits] [e [sign] digits],
- * or inf / infinity / nan in any case. Number() then gives the correctly rounded double, as LightGBM's
- * precise parser does. Returns undefined for anything else (Number() alone would accept "", "0x1f").
+ * or inf / infinity / nan in any case, correctly rounded as LightGBM's precise parser does (see
+ * decimal.ts). Returns undefined for anything else (Number() alone would accept "", "0x1f").
  */
 export function decimalValue(token: string): number | undefined {
-  const length = token.length;
-  let i = 0;
-  let code = token.charCodeAt(0);
-  if (code === MINUS || code === PLUS) code = token.charCodeAt(++i);
-  let digits = 0;
-  while (isDigit(code)) {
-    digits++;
-    code = token.charCodeAt(++i);
-  }
-  if (code === DOT) {
-    code = token.charCodeAt(++i);
-    while (isDigit(code)) {
-      digits++;
-      code = token.charCodeAt(++i);
-    }
-  }
-  if (digits === 0) return specialValue(token);
-  if (code === 101 || code === 69) {
-    // e / E
-    code = token.charCodeAt(++i);
-    if (code === MINUS || code === PLUS) code = token.charCodeAt(++i);
-    if (!isDigit(code)) return undefined;
-    while (isDigit(code)) code = token.charCodeAt(++i);
-  }
-  return i === length ? Number(token) : undefined;
-}
-
-function specialValue(token: string): number | undefined {
-  const lower = token.toLowerCase();
-  const unsigned = lower.replace(/^[-+]/, "");
-  if (unsigned === "inf" || unsigned === "infinity") return lower.startsWith("-") ? -Infinity : Infinity;
-  if (unsigned === "nan") return NaN;
-  return undefined;
-}
-
-export function parseDouble(token: string, source: ListSource, position: number): number {
-  const value = decimalValue(token);
-  return value === undefined ? badToken(source, token, position, "a number") : value;
-}
-
-export function parseIntegerList(value: string, source: ListSource, min: number, max: number): Int32Array {
-  const tokens = splitList(value);
-  const out = new Int32Array(tokens.length);
-  for (let i = 0; i < tokens.length; i++) out[i] = parseInteger(tokens[i], source, i, min, max);
-  return out;
-}
-
-export function parseDoubleList(value: string, source: ListSource): Float64Array {
-  const tokens = splitList(value);
-  const out = new Float64Array(tokens.length);
-  for (let i = 0; i < tokens.length; i++) out[i] = parseDouble(tokens[i], source, i);
-  return out;
+  return readDecimal(token, 0, token.length, ONE_NUMBER, 0) === token.length ? ONE_NUMBER[0] : undefined;
 }

@@ -1,0 +1,233 @@
+// Decimal text -> double, correctly rounded: exactly the double Number(token) gives (and LightGBM's
+// precise strtod-style parser), read from char codes of the model text without a string per number.
+//
+// Why not just Number(): a model stores its thresholds and leaf values as %.17g, and `large` holds
+// half a million of them; cutting each out as a substring and calling Number() costs 140-200 ns a
+// number there, most of the decode time. Here a token's significant digits are read as the integer
+// w (up to 17 digits) and its exponent as q, value = w * 10^q, and:
+//   - w exactly a double and |q| <= 22: 10^|q| is a double too, so one multiplication or division
+//     (IEEE: correctly rounded) is the answer (Clinger's fast path);
+//   - otherwise w * 10^q is computed in double-double arithmetic (error-free transformations: TwoSum,
+//     Dekker's TwoProduct with Veltkamp splitting, since JavaScript has no FMA) to about 2^-103
+//     relative error. If the exact value is provably on the same side of both rounding midpoints as
+//     that approximation, its rounding is the answer; otherwise (a value within 2^-96 of a midpoint,
+//     in practice only decimal strings written to be halfway cases) Number() decides.
+// Tokens with more than 17 significant digits, or far outside the range models use, go to Number().
+// test/decimal-parse.test.ts holds this to Number() bit for bit on millions of strings.
+
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const LOWER_E = 101;
+const UPPER_E = 69;
+
+/** Significant digits of the fast paths: %.17g writes 17. The first 9 go to `high`, the rest to `low`. */
+const MAX_DIGITS = 17;
+const HIGH_DIGITS = 9;
+/** Decimal exponents of the double-double path: products and their errors stay normal doubles. */
+const MIN_EXPONENT = -250;
+const MAX_EXPONENT = 250;
+/** Bound on the double-double result's relative error, with a wide margin (writeScaled shows 2^-102.7). */
+const ERROR_BOUND = 2 ** -96;
+/** Veltkamp's splitting constant 2^27 + 1: splits a double into two 26-bit halves. */
+const SPLITTER = 134217729;
+
+/** 10^0 .. 10^22: exactly representable as doubles. */
+const EXACT_POWERS = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+const SPACE = 32;
+
+let fallbacks = 0;
+
+/** How many numbers needed Number() so far (for the tests: the fast paths must decide nearly all). */
+export function decimalFallbacks(): number {
+  return fallbacks;
+}
+
+/**
+ * Reads the token that starts at text[start] and ends at the next space or at `end`, as C's strtod
+ * reads a whole token: [sign] digits [. digits] [e [sign] digits], or inf / infinity / nan in any
+ * case (Number() would also take "", "0x1f" or " 1", and not "inf"). Writes its value to out[at]
+ * and returns where the token ends, or returns -1 when the token is not such a number.
+ */
+export function readDecimal(text: string, start: number, end: number, out: Float64Array, at: number): number {
+  let i = start;
+  let code = i < end ? text.charCodeAt(i) : -1;
+  const negative = code === MINUS;
+  if (code === MINUS || code === PLUS) code = ++i < end ? text.charCodeAt(i) : -1;
+  const mantissaStart = i;
+  let point = -1; // where the fraction's digits start, if there is a decimal point
+  // Leading zeros, before and after the point, add nothing to the value.
+  while (code === ZERO) code = ++i < end ? text.charCodeAt(i) : -1;
+  if (code === DOT) {
+    point = i + 1;
+    code = ++i < end ? text.charCodeAt(i) : -1;
+    while (code === ZERO) code = ++i < end ? text.charCodeAt(i) : -1;
+  }
+  // The significant digits: the first HIGH_DIGITS in `high`, the next ones up to MAX_DIGITS in `low`;
+  // beyond that they are only counted (Number() reads such tokens).
+  let significant = 0;
+  let high = 0;
+  let low = 0;
+  for (;;) {
+    const digit = code - ZERO;
+    if (digit >= 0 && digit <= 9) {
+      if (significant < HIGH_DIGITS) high = high * 10 + digit;
+      else if (significant < MAX_DIGITS) low = low * 10 + digit;
+      significant++;
+    } else if (code === DOT && point < 0) {
+      point = i + 1;
+    } else {
+      break;
+    }
+    code = ++i < end ? text.charCodeAt(i) : -1;
+  }
+  if (i - mantissaStart === (point < 0 ? 0 : 1)) return special(text, start, end, out, at); // no digits
+  // value = (the significant digits as an integer) * 10^exponent
+  let exponent = point < 0 ? 0 : point - i;
+  if (code === LOWER_E || code === UPPER_E) {
+    code = ++i < end ? text.charCodeAt(i) : -1;
+    const negativeExponent = code === MINUS;
+    if (code === MINUS || code === PLUS) code = ++i < end ? text.charCodeAt(i) : -1;
+    if (!(code >= ZERO && code <= NINE)) return -1;
+    let written = 0;
+    while (code >= ZERO && code <= NINE) {
+      if (written < 1e6) written = written * 10 + (code - ZERO); // beyond: 0 or Infinity, Number() says which
+      code = ++i < end ? text.charCodeAt(i) : -1;
+    }
+    exponent += negativeExponent ? -written : written;
+  }
+  if (code !== -1 && code !== SPACE) return -1;
+  if (significant === 0) {
+    out[at] = negative ? -0 : 0;
+    return i;
+  }
+  const lowDigits = significant > HIGH_DIGITS ? Math.min(significant, MAX_DIGITS) - HIGH_DIGITS : 0;
+  if (significant > MAX_DIGITS || !writeScaled(out, at, negative, high, low, lowDigits, exponent)) {
+    fallbacks++;
+    out[at] = Number(text.slice(start, i));
+  }
+  return i;
+}
+
+/** inf, infinity or nan, in any case, with an optional sign. */
+function special(text: string, start: number, end: number, out: Float64Array, at: number): number {
+  let stop = text.indexOf(" ", start);
+  if (stop < 0 || stop > end) stop = end;
+  const token = text.slice(start, stop).toLowerCase();
+  const unsigned = token.replace(/^[-+]/, "");
+  if (unsigned === "inf" || unsigned === "infinity") out[at] = token.startsWith("-") ? -Infinity : Infinity;
+  else if (unsigned === "nan") out[at] = NaN;
+  else return -1;
+  return stop;
+}
+
+/**
+ * Writes (high * 10^lowDigits + low) * 10^exponent, correctly rounded and negated if `negative`, to
+ * out[at], for 0 < high < 10^9 and low < 10^lowDigits; returns false, writing nothing, when the fast
+ * paths cannot prove which double it is. (It writes rather than returns the double: a double
+ * returned from a call that V8 does not inline is boxed, a heap allocation per number.)
+ *
+ * The error of the double-double path, with u = 2^-53 and X = s * ph (about the result):
+ *   w = s + e exactly, |e| <= u s;  10^q = (ph + pl)(1 + eta), |eta| <= 2^-105.9 (computePowerOfTen);
+ *   x = w 10^q = (s ph + s pl + e ph + e pl)(1 + eta), and s ph = p + pe exactly (Dekker).
+ *   Computed: tail = RN(pe + RN(RN(s pl) + RN(e ph))), with |pe|, |s pl|, |e ph| <= u X (1 + u).
+ *   The roundings cost u^2 X at most (1 + 1) for the two products, 2 for their sum, 3 for the last
+ *   sum; e pl, left out, u^2 X; eta 1.07 u^2 X: in all under 9.1 u^2 X < 2^-102.8 X. Fast2Sum makes
+ *   rounded + rest = p + tail exactly, so |x - (rounded + rest)| < 2^-102.7 rounded, far inside the
+ *   ERROR_BOUND that roundsTo allows for. All terms stay normal doubles for |exponent| <= 250.
+ */
+function writeScaled(out: Float64Array, at: number, negative: boolean, high: number, low: number, lowDigits: number, exponent: number): boolean {
+  // w = s + e exactly (Fast2Sum: high * 10^lowDigits < 10^9 * 5^8 * 2^8 is exact and >= low)
+  const shifted = high * EXACT_POWERS[lowDigits];
+  const s = shifted + low;
+  const e = low - (s - shifted);
+  if (e === 0 && exponent >= -22 && exponent <= 22) {
+    const value = exponent < 0 ? s / EXACT_POWERS[-exponent] : s * EXACT_POWERS[exponent];
+    out[at] = negative ? -value : value;
+    return true;
+  }
+  if (exponent < MIN_EXPONENT || exponent > MAX_EXPONENT) return false;
+  const power = powerOfTen(exponent);
+  const ph = POWERS[power];
+  const pl = POWERS[power + 1];
+  // s * ph = p + pe exactly (Dekker), with ph's halves precomputed
+  const p = s * ph;
+  const split = SPLITTER * s;
+  const sh = split - (split - s);
+  const sl = s - sh;
+  const phh = POWERS[power + 2];
+  const phl = POWERS[power + 3];
+  const pe = sh * phh - p + sh * phl + sl * phh + sl * phl;
+  // the terms of (s + e)(ph + pl) below 2^-53 of the result; e * pl (< 2^-106) is left out
+  const tail = pe + (s * pl + e * ph);
+  const rounded = p + tail;
+  if (!roundsTo(rounded, tail - (rounded - p))) return false;
+  out[at] = negative ? -rounded : rounded;
+  return true;
+}
+
+// ------------------------------------------------------------------ the rounding decision
+
+const WORDS = new Float64Array(1);
+const WORD_BITS = new Uint32Array(WORDS.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HIGH_WORD = LITTLE_ENDIAN ? 1 : 0;
+const LOW_WORD = 1 - HIGH_WORD;
+
+/**
+ * Whether every real within ERROR_BOUND * rounded of rounded + rest (rounded > 0 a normal double,
+ * |rest| at most half its spacing) rounds to `rounded`: strictly inside both half-spacings, so no
+ * tie-breaking is involved. The spacing below a power of two is half the spacing above it.
+ */
+function roundsTo(rounded: number, rest: number): boolean {
+  WORDS[0] = rounded;
+  const highBits = WORD_BITS[HIGH_WORD];
+  const powerOfTwo = (highBits & 0xfffff) === 0 && WORD_BITS[LOW_WORD] === 0;
+  const biasedExponent = highBits >>> 20; // the sign bit is 0
+  WORD_BITS[HIGH_WORD] = (biasedExponent - 52) << 20; // the spacing above: 2^(exponent - 52)
+  WORD_BITS[LOW_WORD] = 0;
+  const halfAbove = WORDS[0] * 0.5;
+  const halfBelow = powerOfTwo ? halfAbove * 0.5 : halfAbove;
+  const bound = rounded * ERROR_BOUND;
+  // both sums round monotonically, so a strict comparison of the rounded sums is one of the exact ones
+  return rest + bound < halfAbove && rest - bound > -halfBelow;
+}
+
+// ------------------------------------------------------------------ powers of ten as double-doubles
+
+/** Per exponent q: ph, pl (ph + pl = 10^q within 2^-105), ph's Veltkamp halves; filled on first use. */
+const POWERS = new Float64Array(4 * (MAX_EXPONENT - MIN_EXPONENT + 1));
+const POWER_READY = new Uint8Array(MAX_EXPONENT - MIN_EXPONENT + 1);
+
+/** The offset of 10^exponent in POWERS. */
+function powerOfTen(exponent: number): number {
+  const index = exponent - MIN_EXPONENT;
+  if (POWER_READY[index] === 0) {
+    computePowerOfTen(exponent, 4 * index);
+    POWER_READY[index] = 1;
+  }
+  return 4 * index;
+}
+
+/**
+ * 10^q as a double-double, from exact integers: 10^q itself for q >= 0, else the integer part of
+ * 2^shift / 10^-q with shift chosen to keep 128 significant bits (truncation error < 2^-127).
+ * Number(bigint) rounds correctly; scaling by a power of two is exact in this range.
+ */
+function computePowerOfTen(q: number, at: number): void {
+  const shift = q >= 0 ? 0 : 128 + Math.ceil(-q * Math.log2(10));
+  const n = q >= 0 ? 10n ** BigInt(q) : (1n << BigInt(shift)) / 10n ** BigInt(-q);
+  const scale = 1 / Number(1n << BigInt(shift));
+  const high = Number(n);
+  const ph = high * scale;
+  const pl = Number(n - BigInt(high)) * scale;
+  const split = SPLITTER * ph;
+  const phh = split - (split - ph);
+  POWERS[at] = ph;
+  POWERS[at + 1] = pl;
+  POWERS[at + 2] = phh;
+  POWERS[at + 3] = ph - phh;
+}
