@@ -69,46 +69,36 @@ export function binModel(layout: ModelLayout): Binning | null {
   for (let r = 0; r < numNodes; r++) {
     const meta = nodeWords[4 * r + 2];
     if (meta & LEAF) continue;
-    const feature = meta & FEATURE_MASK;
-    let low: number;
-    let high: number;
     if (meta & CATEGORICAL) {
-      const set = categorySet(layout, nodeValue[2 * r]);
-      if (set === null) return null;
-      [low, high] = set;
-    } else {
-      const threshold = nodeValue[2 * r];
-      const k = edgeCounts[feature];
-      const zeroLeft = meta & MISSING_ZERO ? (meta & DEFAULT_LEFT) !== 0 : 0 <= threshold;
-      [low, high] = bitsBelow(edgeIndex[feature].get(threshold)! + 1);
-      [low, high] = withBit(low, high, k + 1, (meta & NAN_LEFT) !== 0);
-      [low, high] = withBit(low, high, k + 2, zeroLeft);
+      if (!copyCategorySet(layout, nodeValue[2 * r], masks, r)) return null;
+      continue;
     }
-    masks[2 * r] = low;
-    masks[2 * r + 1] = high;
+    const feature = meta & FEATURE_MASK;
+    const threshold = nodeValue[2 * r];
+    const k = edgeCounts[feature];
+    // bins 0 .. j (values up to the threshold t[j]) go left
+    const below = edgeIndex[feature].get(threshold)! + 1;
+    masks[2 * r] = below >= 32 ? 0xffffffff : 2 ** below - 1;
+    masks[2 * r + 1] = below > 32 ? 2 ** (below - 32) - 1 : 0;
+    if (meta & NAN_LEFT) setBit(masks, r, k + 1);
+    if (meta & MISSING_ZERO ? meta & DEFAULT_LEFT : 0 <= threshold) setBit(masks, r, k + 2);
   }
   return { masks, edges, edgeCounts };
 }
 
-/** A category set as 64 bits, or null if it holds a category beyond MAX_CATEGORY. */
-function categorySet(layout: ModelLayout, set: number): [number, number] | null {
+function setBit(masks: Uint32Array, record: number, bit: number): void {
+  masks[2 * record + (bit >>> 5)] |= 1 << (bit & 31);
+}
+
+/** Copies a category set into record r's mask; false if it holds a category beyond MAX_CATEGORY. */
+function copyCategorySet(layout: ModelLayout, set: number, masks: Uint32Array, record: number): boolean {
   const { catBounds, catWords } = layout;
-  const words = catWords.subarray(catBounds[set], catBounds[set + 1]);
-  for (let w = 2; w < words.length; w++) if (words[w] !== 0) return null;
-  const low = words[0] ?? 0;
-  const high = words[1] ?? 0;
-  if (high >>> (MAX_CATEGORY + 1 - 32) !== 0) return null;
-  return [low >>> 0, high >>> 0];
-}
-
-/** Bits 0 .. count - 1 set. */
-function bitsBelow(count: number): [number, number] {
-  const low = count >= 32 ? 0xffffffff : (2 ** count - 1);
-  const high = count <= 32 ? 0 : 2 ** (count - 32) - 1;
-  return [low >>> 0, high >>> 0];
-}
-
-function withBit(low: number, high: number, bit: number, on: boolean): [number, number] {
-  if (!on) return [low, high];
-  return bit < 32 ? [(low | (1 << bit)) >>> 0, high] : [low, (high | (1 << (bit - 32))) >>> 0];
+  const first = catBounds[set];
+  const words = catBounds[set + 1] - first;
+  for (let w = 2; w < words; w++) if (catWords[first + w] !== 0) return false;
+  const high = words > 1 ? catWords[first + 1] : 0;
+  if (high >>> (MAX_CATEGORY + 1 - 32) !== 0) return false;
+  masks[2 * record] = words > 0 ? catWords[first] : 0;
+  masks[2 * record + 1] = high;
+  return true;
 }
