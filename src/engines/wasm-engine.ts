@@ -51,8 +51,9 @@ export class WasmEngine implements Engine {
   private readonly stride: number;
   /** Start of the per-call workspace (input rows, outputs, TreeSHAP paths), after the model. */
   private readonly workspace: number;
-  /** Size of linear memory, as of the last growth. */
-  private memoryBytes = 0;
+  /** Linear memory's buffer and size, as of the last growth (reading memory.buffer is not free). */
+  private buffer: ArrayBuffer;
+  private memoryBytes: number;
   // The last views handed out, reused while their size fits and memory has not grown: a call that
   // scores one row should not allocate more than its result.
   private inputView = new Float64Array(0);
@@ -88,9 +89,10 @@ export class WasmEngine implements Engine {
     });
     this.workspace = offset;
     // setModel borrows a byte per record of the workspace (tree depths) while it prepares the records
-    this.memoryBytes = this.kernel.memory.buffer.byteLength;
+    this.buffer = this.kernel.memory.buffer;
+    this.memoryBytes = this.buffer.byteLength;
     this.reserve(offset + layout.numNodes);
-    const bytes = new Uint8Array(this.kernel.memory.buffer);
+    const bytes = new Uint8Array(this.buffer);
     arrays.forEach((array, i) => bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), pointers[i]));
     this.kernel.setModel(...pointers.slice(0, 12), layout.numFeatures, layout.numClass, layout.numTrees, this.workspace);
     if (binning) this.kernel.setBinning(...(pointers.slice(12) as [number, number, number, number]));
@@ -99,8 +101,8 @@ export class WasmEngine implements Engine {
   input(numRows: number): Float64Array {
     const size = numRows * this.stride;
     this.reserve(this.workspace + size * 8);
-    if (this.inputView.length !== size || this.inputView.buffer !== this.kernel.memory.buffer) {
-      this.inputView = new Float64Array(this.kernel.memory.buffer, this.workspace, size);
+    if (this.inputView.length !== size || this.inputView.buffer !== this.buffer) {
+      this.inputView = new Float64Array(this.buffer, this.workspace, size);
     }
     return this.inputView;
   }
@@ -110,8 +112,8 @@ export class WasmEngine implements Engine {
     const out = this.outputAt(numRows, size * 8 + this.kernel.rawScratchBytes(numRows));
     this.kernel.predictRaw(this.workspace, numRows, treeBegin, treeEnd, out, align(out + size * 8));
     const view = this.rawView;
-    if (view.length !== size || view.byteOffset !== out || view.buffer !== this.kernel.memory.buffer) {
-      this.rawView = new Float64Array(this.kernel.memory.buffer, out, size);
+    if (view.length !== size || view.byteOffset !== out || view.buffer !== this.buffer) {
+      this.rawView = new Float64Array(this.buffer, out, size);
     }
     return this.rawView;
   }
@@ -120,7 +122,7 @@ export class WasmEngine implements Engine {
     const width = treeEnd - treeBegin;
     const out = this.outputAt(numRows, numRows * width * 4 + this.kernel.leafScratchBytes());
     this.kernel.predictLeaf(this.workspace, numRows, treeBegin, treeEnd, out, align(out + numRows * width * 4));
-    return new Int32Array(this.kernel.memory.buffer, out, numRows * width);
+    return new Int32Array(this.buffer, out, numRows * width);
   }
 
   contributions(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
@@ -130,7 +132,7 @@ export class WasmEngine implements Engine {
     const out = this.outputAt(numRows, size * 8 + scratchBytes);
     const scratch = align(out + size * 8);
     this.kernel.predictContrib(this.workspace, numRows, treeBegin, treeEnd, out, scratch);
-    return new Float64Array(this.kernel.memory.buffer, out, size);
+    return new Float64Array(this.buffer, out, size);
   }
 
   /** Reserves `bytes` after the input rows and returns where they start. */
@@ -146,7 +148,8 @@ export class WasmEngine implements Engine {
     if (missing <= 0) return;
     const memory = this.kernel.memory;
     memory.grow(Math.ceil(missing / PAGE_BYTES));
-    this.memoryBytes = memory.buffer.byteLength;
+    this.buffer = memory.buffer;
+    this.memoryBytes = this.buffer.byteLength;
   }
 }
 
