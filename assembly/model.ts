@@ -98,7 +98,7 @@ export function setModel(
     if (isLopsided(tree, depthScratch)) store<i32>(treeFlags + (<usize>tree << 2), flagsOf(tree) | TREE_LOPSIDED);
     modelFlags |= flagsOf(tree);
   }
-  idleLeaf = walkRecordAt(numNodes() - 1);
+  idleLeaf = recordAt(numNodes() - 1, walkNodes);
 }
 
 /**
@@ -114,13 +114,13 @@ export function setBinning(masksPtr: usize, edgesPtr: usize, countsPtr: usize, r
   const count = numNodes();
   for (let index = 0; index < count; index++) {
     const record = recordAt(index);
-    const copy = walkRecordAt(index);
+    const copy = recordAt(index, walkNodes);
     const meta = load<u32>(record, 8);
     store<u64>(copy, meta & LEAF ? load<u64>(record) : load<u64>(masksPtr + (<usize>index << 3)));
     store<u32>(copy, meta, 8);
     store<u32>(copy, <u32>(walkNodes + (<usize>load<u32>(record, 12) - nodes)), 12);
   }
-  idleLeaf = walkRecordAt(count - 1);
+  idleLeaf = recordAt(count - 1, walkNodes);
 }
 
 @inline function numNodes(): i32 {
@@ -179,29 +179,18 @@ function isLopsided(tree: i32, depths: usize): bool {
   return rows > 0 && <f64>deepest > steps / rows + LOPSIDED_SLACK;
 }
 
-@inline export function recordAt(index: i32): usize {
-  return nodes + (<usize>index << 4);
+// Records are addressed in the f64 records (`nodes`) unless another copy is named: the fast walks
+// take `walkNodes`.
+@inline export function recordAt(index: i32, base: usize = nodes): usize {
+  return base + (<usize>index << 4);
 }
 
-@inline export function indexOf(node: usize): i32 {
-  return <i32>((node - nodes) >> 4);
+@inline export function indexOf(node: usize, base: usize = nodes): i32 {
+  return <i32>((node - base) >> 4);
 }
 
-@inline export function rootOf(tree: i32): usize {
-  return recordAt(load<i32>(treeStarts + (<usize>tree << 2)));
-}
-
-// The same for the records the fast walks take (walkNodes).
-@inline export function walkRecordAt(index: i32): usize {
-  return walkNodes + (<usize>index << 4);
-}
-
-@inline export function walkIndexOf(node: usize): i32 {
-  return <i32>((node - walkNodes) >> 4);
-}
-
-@inline export function walkRootOf(tree: i32): usize {
-  return walkRecordAt(load<i32>(treeStarts + (<usize>tree << 2)));
+@inline export function rootOf(tree: i32, base: usize = nodes): usize {
+  return recordAt(load<i32>(treeStarts + (<usize>tree << 2)), base);
 }
 
 @inline export function flagsOf(tree: i32): i32 {

@@ -20,8 +20,8 @@ import {
   TRANSPOSED, WITH_CATEGORIES, WITH_MISSING,
 } from "./decisions";
 import {
-  binned, flagsOf, idleLeaf, LEAF, modelFlags, nodeLeaves, numClass, numFeatures, numTrees, rootOf,
-  rowStride, TREE_LINEAR, TREE_LOPSIDED, TREE_WIDE_CATEGORIES, walkIndexOf, walkRootOf,
+  binned, flagsOf, idleLeaf, indexOf, LEAF, modelFlags, nodeLeaves, numClass, numFeatures, numTrees, rootOf,
+  rowStride, TREE_LINEAR, TREE_LOPSIDED, TREE_WIDE_CATEGORIES, walkNodes,
 } from "./model";
 
 /** Rows per block: a block of copies (~30 doubles a row) stays in L2 while all trees go through it. */
@@ -100,7 +100,7 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, out: 
   for (let tree = treeBegin; tree < treeEnd; tree++) {
     const flags = flagsOf(tree);
     const sum = sumSlot(tree);
-    const root = walkRootOf(tree);
+    const root = rootOf(tree, walkNodes);
     if (binned) {
       if (flags & TREE_LOPSIDED) refillBinned(root, block, end, groupBytes, sum);
       else lockStepBinned(root, block, groupsEnd, groupBytes, sum);
@@ -270,7 +270,7 @@ function treesBinned(bins: usize, treeBegin: i32, treeEnd: i32, leaves: usize): 
 
 /** A lane's first record for `tree`: its root, or, past treeEnd, a leaf to idle on. */
 @inline function laneStart(tree: i32, treeEnd: i32): usize {
-  return tree < treeEnd ? walkRootOf(tree) : idleLeaf;
+  return tree < treeEnd ? rootOf(tree, walkNodes) : idleLeaf;
 }
 
 @inline function walkTrees(selection: i32, row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void {
@@ -342,7 +342,7 @@ export function predictLeaf(rows: usize, numRows: i32, treeBegin: i32, treeEnd: 
     const leafNumbers = out + (<usize>(i * width) << 2);
     for (let k = 0; k < width; k++) {
       const leaf = <usize>load<u32>(slotOf(scratch, k));
-      store<i32>(slotOf(leafNumbers, k), load<i32>(nodeLeaves + (<usize>walkIndexOf(leaf) << 2)));
+      store<i32>(slotOf(leafNumbers, k), load<i32>(nodeLeaves + (<usize>indexOf(leaf, walkNodes) << 2)));
     }
   }
 }

@@ -8,6 +8,7 @@ import { decimalFallbacks } from "../src/model/decimal";
 import { loadModel } from "../src/model/load-model";
 import { decimalValue } from "../src/model/tokens";
 import { allCases, type GoldenCase } from "./support/fixtures";
+import { prng } from "./support/prng";
 
 const SEED = Number(process.env.FC_SEED ?? 20261201);
 
@@ -67,16 +68,6 @@ function tokensOf(text: string): string[] {
 // Bulk strings come from a small seeded PRNG (fast-check's per-value cost would make millions take
 // minutes); fast-check drives the seeds, so a failure is reproduced from FC_SEED and shrinks to its batch.
 
-/** mulberry32: a tiny seeded PRNG, [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const below = (random: Random, n: number) => Math.floor(random() * n);

@@ -8,6 +8,7 @@ import { ModelFormatError } from "../src/model/errors";
 import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer, UnsupportedRequestError } from "../src/scorer";
 import { fixtureCase, readInputs } from "./support/fixtures";
+import { prng } from "./support/prng";
 
 // ------------------------------------------------------------------------------------------ fixtures
 
@@ -166,16 +167,6 @@ function expectSameOutputs(actual: Model, expected: Model, rows: Float64Array, n
   a.forEach((values, i) => expect(firstDifference(values, b[i]), `output ${i}`).to.equal(null));
 }
 
-/** mulberry32: a tiny seeded PRNG, [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomInt(random: () => number, below: number): number {
   return Math.floor(random() * below);
