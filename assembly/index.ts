@@ -3,5 +3,5 @@
 // imports nothing. model.ts: the memory map and node records; decisions.ts: LightGBM's split rules;
 // walks.ts: raw scores and leaf indices; tree-shap.ts: SHAP contributions.
 export { heapBase, setBinning, setModel } from "./model";
-export { leafScratchBytes, predictLeaf, predictRaw, rawScratchBytes } from "./walks";
+export { rowScratchBytes, predictLeaf, predictRaw, rawScratchBytes } from "./walks";
 export { predictContrib } from "./tree-shap";

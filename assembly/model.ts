@@ -24,14 +24,6 @@ export const TREE_CATEGORICAL: i32 = 2;
 export const TREE_MISSING_ZERO: i32 = 4;
 /** Kernel-only: a categorical split with categories beyond 63, decided from catWords. */
 export const TREE_WIDE_CATEGORIES: i32 = 8;
-/**
- * Kernel-only: the tree's deepest leaf lies well below where training rows end on average, so walks
- * that go in lock-step would mostly wait for the slowest (see walks.ts).
- */
-export const TREE_LOPSIDED: i32 = 16;
-/** Steps beyond the average walk (weighted by training rows) at which a tree counts as lopsided. */
-const LOPSIDED_SLACK: f64 = 2;
-
 export const RECORD_BYTES: usize = 16;
 
 export let nodes: usize = 0; // records
@@ -72,7 +64,7 @@ export function setModel(
   startsPtr: usize, flagsPtr: usize, expectedPtr: usize,
   catBoundsPtr: usize, catWordsPtr: usize,
   linearConstPtr: usize, linearBeginPtr: usize, linearFeaturePtr: usize, linearCoeffPtr: usize,
-  features: i32, classes: i32, trees: i32, depthScratch: usize,
+  features: i32, classes: i32, trees: i32,
 ): void {
   nodes = nodesPtr;
   nodeCounts = countsPtr;
@@ -95,7 +87,6 @@ export function setModel(
   walkNodes = nodes;
   for (let tree = 0; tree < numTrees; tree++) {
     rewriteTree(tree);
-    if (isLopsided(tree, depthScratch)) store<i32>(treeFlags + (<usize>tree << 2), flagsOf(tree) | TREE_LOPSIDED);
     modelFlags |= flagsOf(tree);
   }
   idleLeaf = recordAt(numNodes() - 1, walkNodes);
@@ -150,33 +141,6 @@ function rewriteTree(tree: i32): void {
     store<u64>(record, low | (high << 32));
     store<u32>(record, meta | CATEGORY_BITS, 8);
   }
-}
-
-/** Compares the deepest leaf with the average depth of training rows; `depths`: a byte per record. */
-function isLopsided(tree: i32, depths: usize): bool {
-  const first = load<i32>(treeStarts + (<usize>tree << 2));
-  const end = load<i32>(treeStarts + (<usize>tree << 2), 4);
-  store<u8>(depths + <usize>first, 0);
-  let deepest: i32 = 0;
-  let rows: f64 = 0;
-  let steps: f64 = 0;
-  for (let index = first; index < end; index++) {
-    const record = recordAt(index);
-    const depth = <i32>load<u8>(depths + <usize>index);
-    if (isLeaf(record)) {
-      const count = load<f64>(nodeCounts + (<usize>index << 3));
-      deepest = max(deepest, depth);
-      rows += count;
-      steps += count * <f64>depth;
-      continue;
-    }
-    // pre-order: both children come later; depths saturate, as only the comparison matters
-    const child = <u8>min(depth + 1, 255);
-    store<u8>(depths + <usize>(index + 1), child);
-    store<u8>(depths + <usize>indexOf(<usize>load<u32>(record, 12)), child);
-  }
-  // without counts (rows == 0) the comparison is false: lock-step, which is always correct
-  return rows > 0 && <f64>deepest > steps / rows + LOPSIDED_SLACK;
 }
 
 // Records are addressed in the f64 records (`nodes`) unless another copy is named: the fast walks

@@ -2,13 +2,11 @@
 //
 // Batches go through the model a block of rows at a time, one tree at a time, so that the tree stays
 // in cache while the whole block walks it. The block is copied into scratch memory transposed, eight
-// rows interleaved feature by feature, with room for each row's running sums. Per tree, one of two
-// walks:
-// - lock-step: eight rows walk together, each step branch-free, until all eight stand on a leaf (a
-//   leaf steps to itself). Cheapest when leaves sit at about the same depth.
-// - refill: four walks in flight, each on its own row; a walk that reaches a leaf adds its output
-//   and starts the block's next row. Trees grown leaf-wise can be lopsided (`large`: 4.8 steps on
-//   average, 22 at most), and lock-step would spend most steps waiting for the deepest row.
+// rows interleaved feature by feature, with room for each row's running sums. Four walks are in
+// flight, each on its own row; a walk that reaches a leaf adds its output and starts the block's next
+// row. (Walking eight rows in lock-step until all stand on a leaf measured no faster on balanced
+// trees, and trees grown leaf-wise are lopsided: `large` averages 4.8 steps, 22 at most, so lock-step
+// would spend most steps waiting for the deepest row.)
 // Single rows (and small batches) go through the trees with eight walks in flight, each on its own
 // tree, refilled with the next tree when it reaches a leaf: a big model is not in cache for one row,
 // and eight independent walks overlap the waits for its records. Leaf indices are found that way too.
@@ -21,7 +19,7 @@ import {
 } from "./decisions";
 import {
   binned, flagsOf, idleLeaf, indexOf, LEAF, modelFlags, nodeLeaves, numClass, numFeatures, numTrees, rootOf,
-  rowStride, TREE_LINEAR, TREE_LOPSIDED, TREE_WIDE_CATEGORIES, walkNodes,
+  rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, walkNodes,
 } from "./model";
 
 /** Rows per block: a block of copies (~30 doubles a row) stays in L2 while all trees go through it. */
@@ -47,7 +45,7 @@ const TREE_WALKED_ALONE: i32 = TREE_LINEAR | TREE_WIDE_CATEGORIES;
  * alone), then, aligned, the transposed block with one group of padding.
  */
 export function rawScratchBytes(numRows: i32): usize {
-  if (numRows < MIN_BATCH_ROWS) return leafScratchBytes();
+  if (numRows < MIN_BATCH_ROWS) return rowScratchBytes();
   const groups = (min(numRows, BLOCK_ROWS) + LANES - 1) / LANES + 1;
   return (<usize>rowStride << 3) + SLOT_BYTES + <usize>groups * <usize>slotsPerRow() * SLOT_BYTES;
 }
@@ -92,18 +90,16 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, out: 
     else for (let f = 0; f < rowStride; f++) store<f64>(copy + <usize>f * SLOT_BYTES, load<f64>(rows + <usize>i * rowBytes + (<usize>f << 3)));
     for (let c = 0; c < numClass; c++) store<f64>(copy + <usize>(rowStride + c) * SLOT_BYTES, 0);
   }
-  const rowsHaveNaN = anyNaN(rows, count, rowBytes, numFeatures);
+  const rowsHaveNaN = !binned && anyNaN(rows, count, rowBytes, numFeatures); // bins take NaN in their stride
   const groupBytes = <usize>slotsPerRow() * SLOT_BYTES;
   const end = rowInBlock(block, count);
-  const groupsEnd = rowInBlock(block, (count + LANES - 1) & ~(LANES - 1));
 
   for (let tree = treeBegin; tree < treeEnd; tree++) {
     const flags = flagsOf(tree);
     const sum = sumSlot(tree);
     const root = rootOf(tree, walkNodes);
     if (binned) {
-      if (flags & TREE_LOPSIDED) refillBinned(root, block, end, groupBytes, sum);
-      else lockStepBinned(root, block, groupsEnd, groupBytes, sum);
+      refillBinned(root, block, end, groupBytes, sum);
       continue;
     }
     if (flags & TREE_WALKED_ALONE) {
@@ -116,17 +112,10 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, out: 
       continue;
     }
     const selection = selectionFor(flags, rowsHaveNaN);
-    if (flags & TREE_LOPSIDED) {
-      if (selection == PLAIN) refillPlain(root, block, end, groupBytes, sum);
-      else if (selection == WITH_MISSING) refillMissing(root, block, end, groupBytes, sum);
-      else if (selection == WITH_CATEGORIES) refillCategories(root, block, end, groupBytes, sum);
-      else refillAny(root, block, end, groupBytes, sum);
-    } else {
-      if (selection == PLAIN) lockStepPlain(root, block, groupsEnd, groupBytes, sum);
-      else if (selection == WITH_MISSING) lockStepMissing(root, block, groupsEnd, groupBytes, sum);
-      else if (selection == WITH_CATEGORIES) lockStepCategories(root, block, groupsEnd, groupBytes, sum);
-      else lockStepAny(root, block, groupsEnd, groupBytes, sum);
-    }
+    if (selection == PLAIN) refillPlain(root, block, end, groupBytes, sum);
+    else if (selection == WITH_MISSING) refillMissing(root, block, end, groupBytes, sum);
+    else if (selection == WITH_CATEGORIES) refillCategories(root, block, end, groupBytes, sum);
+    else refillAny(root, block, end, groupBytes, sum);
   }
 
   for (let i = 0; i < count; i++) {
@@ -145,49 +134,15 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, out: 
 }
 
 // One function per selection, so that each compiles to exactly the checks it needs.
-function lockStepPlain(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { lockStep(PLAIN, root, block, end, groupBytes, sum); }
-function lockStepMissing(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { lockStep(WITH_MISSING, root, block, end, groupBytes, sum); }
-function lockStepCategories(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { lockStep(WITH_CATEGORIES, root, block, end, groupBytes, sum); }
-function lockStepAny(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { lockStep(ANY, root, block, end, groupBytes, sum); }
 function refillPlain(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(PLAIN, root, block, end, groupBytes, sum); }
 function refillMissing(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(WITH_MISSING, root, block, end, groupBytes, sum); }
 function refillCategories(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(WITH_CATEGORIES, root, block, end, groupBytes, sum); }
 function refillAny(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(ANY, root, block, end, groupBytes, sum); }
-function lockStepBinned(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { lockStep(BINNED, root, block, end, groupBytes, sum); }
 function refillBinned(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(BINNED, root, block, end, groupBytes, sum); }
 
 /** Writes a row's bins, a byte per feature, `slotBytes` apart. The NaN slot's byte is left as is. */
 function binRow(row: usize, bins: usize, slotBytes: usize): void {
   for (let f = 0; f < numFeatures; f++) store<u8>(bins + <usize>f * slotBytes, <u8>binOf(f, load<f64>(row + (<usize>f << 3))));
-}
-
-/** Each group of eight rows in [block, end) walks the tree in lock-step. Padding rows walk too. */
-@inline function lockStep(selection: i32, root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void {
-  for (let group = block; group < end; group += groupBytes) {
-    let n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
-    let metas: u32;
-    do {
-      // each lane steps as soon as its record is read (few values live at once); the walk is over
-      // when every lane began the step on a leaf
-      let meta = load<u32>(n0, 8); metas = meta; n0 = nextRecord(selection, TRANSPOSED, n0, meta, group);
-      meta = load<u32>(n1, 8); metas &= meta; n1 = nextRecord(selection, TRANSPOSED, n1, meta, group + 8);
-      meta = load<u32>(n2, 8); metas &= meta; n2 = nextRecord(selection, TRANSPOSED, n2, meta, group + 16);
-      meta = load<u32>(n3, 8); metas &= meta; n3 = nextRecord(selection, TRANSPOSED, n3, meta, group + 24);
-      meta = load<u32>(n4, 8); metas &= meta; n4 = nextRecord(selection, TRANSPOSED, n4, meta, group + 32);
-      meta = load<u32>(n5, 8); metas &= meta; n5 = nextRecord(selection, TRANSPOSED, n5, meta, group + 40);
-      meta = load<u32>(n6, 8); metas &= meta; n6 = nextRecord(selection, TRANSPOSED, n6, meta, group + 48);
-      meta = load<u32>(n7, 8); metas &= meta; n7 = nextRecord(selection, TRANSPOSED, n7, meta, group + 56);
-    } while ((metas & LEAF) == 0);
-    const sums = group + sum;
-    addLeaf(sums, n0);
-    addLeaf(sums + 8, n1);
-    addLeaf(sums + 16, n2);
-    addLeaf(sums + 24, n3);
-    addLeaf(sums + 32, n4);
-    addLeaf(sums + 40, n5);
-    addLeaf(sums + 48, n6);
-    addLeaf(sums + 56, n7);
-  }
 }
 
 /**
@@ -328,8 +283,8 @@ function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves:
   return (<usize>(numTrees + LANES) << 2) + 15 & ~15;
 }
 
-/** Scratch bytes a row needs: leafSlotBytes, then the row's bins (binned models). */
-export function leafScratchBytes(): usize {
+/** Scratch bytes for walking one row's trees (single rows, leaf indices): leafSlotBytes, then the row's bins. */
+export function rowScratchBytes(): usize {
   return leafSlotBytes() + (<usize>rowStride << ROW_MAJOR);
 }
 

@@ -14,7 +14,7 @@ interface KernelExports {
   setBinning(masks: number, edges: number, edgeCounts: number, records: number): void;
   rawScratchBytes(numRows: number): number;
   predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
-  leafScratchBytes(): number;
+  rowScratchBytes(): number;
   predictLeaf(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
   predictContrib(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
 }
@@ -78,24 +78,29 @@ export class WasmEngine implements Engine {
       linear?.feature ?? new Int32Array(0),
       linear?.coeff ?? new Float64Array(0),
     ];
-    // and, when the model's values fit in 64 bins, the binned decisions with room for their records
+    // and, when the model's values fit in 64 bins, the binned decisions, then room for the kernel's
+    // binned copy of the records
     const binning = binModel(layout);
-    if (binning) arrays.push(binning.masks, binning.edges, binning.edgeCounts, new Uint8Array(layout.numNodes * RECORD_BYTES));
+    const binningArrays = binning ? [binning.masks, binning.edges, binning.edgeCounts] : [];
     let offset = align(this.kernel.heapBase());
-    const pointers = arrays.map((array) => {
+    const place = (bytes: number): number => {
       const at = offset;
-      offset = align(offset + array.byteLength);
+      offset = align(offset + bytes);
       return at;
-    });
+    };
+    const pointers = arrays.map((array) => place(array.byteLength));
+    const binningPointers = binningArrays.map((array) => place(array.byteLength));
+    const binnedRecords = binning ? place(layout.numNodes * RECORD_BYTES) : 0;
     this.workspace = offset;
-    // setModel borrows a byte per record of the workspace (tree depths) while it prepares the records
     this.buffer = this.kernel.memory.buffer;
     this.memoryBytes = this.buffer.byteLength;
-    this.reserve(offset + layout.numNodes);
+    this.reserve(offset);
     const bytes = new Uint8Array(this.buffer);
-    arrays.forEach((array, i) => bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), pointers[i]));
-    this.kernel.setModel(...pointers.slice(0, 12), layout.numFeatures, layout.numClass, layout.numTrees, this.workspace);
-    if (binning) this.kernel.setBinning(...(pointers.slice(12) as [number, number, number, number]));
+    const copy = (array: ArrayBufferView, at: number) => bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
+    arrays.forEach((array, i) => copy(array, pointers[i]));
+    binningArrays.forEach((array, i) => copy(array, binningPointers[i]));
+    this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees);
+    if (binning) this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
   }
 
   input(numRows: number): Float64Array {
@@ -120,7 +125,7 @@ export class WasmEngine implements Engine {
 
   leaves(numRows: number, treeBegin: number, treeEnd: number): Int32Array {
     const width = treeEnd - treeBegin;
-    const out = this.outputAt(numRows, numRows * width * 4 + this.kernel.leafScratchBytes());
+    const out = this.outputAt(numRows, numRows * width * 4 + this.kernel.rowScratchBytes());
     this.kernel.predictLeaf(this.workspace, numRows, treeBegin, treeEnd, out, align(out + numRows * width * 4));
     return new Int32Array(this.buffer, out, numRows * width);
   }
