@@ -79,10 +79,6 @@ export function recordMeta(layout: ModelLayout, record: number): number {
   return layout.nodeWords[4 * record + 2];
 }
 
-export function recordRight(layout: ModelLayout, record: number): number {
-  return layout.nodeWords[4 * record + 3];
-}
-
 export function recordValue(layout: ModelLayout, record: number): number {
   return layout.nodeValue[2 * record];
 }
