@@ -3,7 +3,7 @@
 // the slot after the features holds NaN.
 import {
   CATEGORICAL, CATEGORY_BITS, catBounds, catWords, DEFAULT_LEFT, edgeCounts, edges, FEATURE_MASK, indexOf, isLeaf, LEAF,
-  linearBegin, linearCoeff, linearConst, linearFeature, MISSING_ZERO, NAN_LEFT, RECORD_BYTES,
+  linearBegin, linearCoeff, linearConst, linearFeature, MISSING_ZERO, NAN_LEFT, RECORD_BYTES, COMPACT_RECORD_BYTES,
   TREE_CATEGORICAL, TREE_MISSING_ZERO,
 } from "./model";
 
@@ -74,6 +74,17 @@ export const WITH_CATEGORIES: i32 = 2;
 export const ANY: i32 = WITH_MISSING | WITH_CATEGORIES;
 /** Pre-binned rows and records (model.ts: setBinning): any split, any value, one shift and AND. */
 export const BINNED: i32 = 4;
+/** Compact records (model.ts: setCompact) and rows of their bins, without NaN: one byte compare. */
+export const COMPACT: i32 = 8;
+
+/** The word a walk decides on: the compact record, or a record's meta word. */
+@inline export function wordAt(selection: i32, node: usize): u32 {
+  return selection == COMPACT ? load<u32>(node) : load<u32>(node, 8);
+}
+
+@inline export function isLeafWord(selection: i32, word: u32): bool {
+  return selection == COMPACT ? word <= 0xffff : (word & LEAF) != 0;
+}
 
 /** The selection for a tree's flags (not TREE_WIDE_CATEGORIES) and rows with or without NaN. */
 @inline export function selectionFor(flags: i32, rowsHaveNaN: bool): i32 {
@@ -85,19 +96,20 @@ export const ROW_MAJOR: i32 = 3;
 /** Feature f of a row is at row + (f << TRANSPOSED): eight rows interleaved, feature by feature. */
 export const TRANSPOSED: i32 = 6;
 
+/** Where a split (its word: wordAt) reads its feature, from a row's start. */
+@inline export function featureOffset(selection: i32, shift: i32, meta: u32): usize {
+  return <usize>(meta & (selection == COMPACT ? 0xff : FEATURE_MASK)) << shift;
+}
+
 /**
- * The next record from `node` (its meta word already loaded) for `row`. `selection` and `shift` must
- * be constants, so that each walk compiles to just the checks it needs.
+ * Whether a row goes left at a split (its word: wordAt; its value: load<u64>), given the address of
+ * the row's feature (featureOffset). `selection` must be a constant, so that each walk compiles to
+ * just the checks it needs. Walks never ask at a leaf.
  */
-@inline export function nextRecord(selection: i32, shift: i32, node: usize, meta: u32, row: usize): usize {
-  const bits = load<u64>(node);
-  if (selection == BINNED) {
-    // the row holds bins; a leaf holds its output, and goes right (to itself) whatever its bits
-    const bin = <u64>load<u8>(row + (<usize>(meta & FEATURE_MASK) << shift));
-    const left = <i32>((bits >>> bin) & 1) & <i32>((meta & LEAF) == 0);
-    return select<usize>(node + RECORD_BYTES, <usize>load<u32>(node, 12), left);
-  }
-  const value = load<f64>(row + (<usize>(meta & FEATURE_MASK) << shift));
+@inline export function leftOf(selection: i32, meta: u32, bits: u64, feature: usize): i32 {
+  if (selection == COMPACT) return <i32>(<u32>load<u8>(feature) <= ((meta >>> 8) & 0xff));
+  if (selection == BINNED) return <i32>(bits >>> <u64>load<u8>(feature)) & 1; // the bins that go left
+  const value = load<f64>(feature);
   let left = <i32>(value <= reinterpret<f64>(bits));
   if (selection & WITH_MISSING) {
     left |= <i32>(value != value) & <i32>((meta >>> 28) & 1); // NAN_LEFT
@@ -105,7 +117,24 @@ export const TRANSPOSED: i32 = 6;
     left = select<i32>(<i32>((meta >>> 25) & 1), left, zeroMissing); // DEFAULT_LEFT
   }
   if (selection & WITH_CATEGORIES) left = select<i32>(categoryBitsLeft(value, bits), left, <i32>((meta >>> 30) & 1));
-  return select<usize>(node + RECORD_BYTES, <usize>load<u32>(node, 12), left);
+  return left;
+}
+
+/** A split's left child: the next record. */
+@inline export function leftChild(selection: i32, node: usize): usize {
+  return node + (selection == COMPACT ? COMPACT_RECORD_BYTES : RECORD_BYTES);
+}
+
+/** A split's right child (a leaf's is itself). */
+@inline export function rightChild(selection: i32, node: usize, meta: u32): usize {
+  return selection == COMPACT ? node + (<usize>(meta >>> 16) << 2) : <usize>load<u32>(node, 12);
+}
+
+/** The next record from `node` for `row`: leftOf, then the child. */
+@inline export function nextRecord(selection: i32, shift: i32, node: usize, meta: u32, row: usize): usize {
+  const bits = selection == COMPACT ? 0 : load<u64>(node);
+  const left = leftOf(selection, meta, bits, row + featureOffset(selection, shift, meta));
+  return select<usize>(leftChild(selection, node), rightChild(selection, node, meta), left);
 }
 
 // Keep in step with src/engines/binning.ts.

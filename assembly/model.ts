@@ -8,7 +8,7 @@
 //   u32 meta    feature index (bits 0-23) | flags (bits 24-30)
 //   u32 right   after setModel: the address of the right child's record; a leaf points to itself
 // A leaf's feature is the row's extra slot, which holds NaN, and NaN goes right at a leaf (NAN_LEFT
-// clear): so stepping from a leaf stays on it, and walks can run in lock-step without branches.
+// clear): stepping from a leaf stays on it.
 
 export const FEATURE_MASK: u32 = 0x00ffffff;
 export const CATEGORICAL: u32 = 1 << 24;
@@ -25,6 +25,7 @@ export const TREE_MISSING_ZERO: i32 = 4;
 /** Kernel-only: a categorical split with categories beyond 63, decided from catWords. */
 export const TREE_WIDE_CATEGORIES: i32 = 8;
 export const RECORD_BYTES: usize = 16;
+export const COMPACT_RECORD_BYTES: usize = 4;
 
 export let nodes: usize = 0; // records
 export let nodeCounts: usize = 0; // f64 per record: training rows through it (TreeSHAP covers)
@@ -44,8 +45,14 @@ export let edges: usize = 0; // f64 per feature x EDGE_SLOTS: sorted thresholds,
 export let edgeCounts: usize = 0; // i32 per feature: thresholds, or -1 for a categorical feature
 /** The records the fast walks take: the binned copy when there is one, else the f64 records. */
 export let walkNodes: usize = 0;
+// Compact records (src/engines/binning.ts: compactModel), when the model has them: see setCompact.
+export let compact: bool = false;
+export let compactNodes: usize = 0; // u32 per record
+export let compactEdges: usize = 0; // f64 per feature x COMPACT_EDGE_SLOTS: sorted thresholds, padded with +Infinity
 
 export let numTrees: i32 = 0;
+/** Records of the biggest tree. */
+export let maxTreeRecords: i32 = 0;
 /** Every tree's flags, or-ed: a walk that mixes trees must handle all of them. */
 export let modelFlags: i32 = 0;
 /** A leaf record (the model's last record is always one), for walks with nothing to do. */
@@ -84,8 +91,11 @@ export function setModel(
   numTrees = trees;
   modelFlags = 0;
   binned = false;
+  compact = false;
   walkNodes = nodes;
+  maxTreeRecords = 0;
   for (let tree = 0; tree < numTrees; tree++) {
+    maxTreeRecords = max(maxTreeRecords, load<i32>(treeStarts + (<usize>tree << 2), 4) - load<i32>(treeStarts + (<usize>tree << 2)));
     rewriteTree(tree);
     modelFlags |= flagsOf(tree);
   }
@@ -112,6 +122,51 @@ export function setBinning(masksPtr: usize, edgesPtr: usize, countsPtr: usize, r
     store<u32>(copy, <u32>(walkNodes + (<usize>load<u32>(record, 12) - nodes)), 12);
   }
   idleLeaf = recordAt(count - 1, walkNodes);
+}
+
+/**
+ * Compact records for numeric models: a u32 per record, at the same index as the f64 record,
+ *   bits 0-7 feature | bits 8-15 threshold bin | bits 16-31 right child's distance in records
+ * A split sends a row left when the row's bin for the feature (decisions.ts: compactBinOf) is at
+ * most the threshold's bin; a leaf is 0 (distance 0) and keeps its output in its f64 record. Four
+ * bytes instead of sixteen: a big model's splits come from L2 instead of L3. The loader has checked
+ * that the model fits (binning.ts: compactModel); rows with NaN keep the f64 walks.
+ */
+export function setCompact(edgesPtr: usize, recordsPtr: usize): void {
+  compact = true;
+  compactEdges = edgesPtr;
+  compactNodes = recordsPtr;
+  const count = numNodes();
+  for (let index = 0; index < count; index++) {
+    const record = recordAt(index);
+    const meta = load<u32>(record, 8);
+    let word: u32 = 0;
+    if ((meta & LEAF) == 0) {
+      const feature = meta & FEATURE_MASK;
+      // a threshold's bin is the number of thresholds below it, so x <= t exactly when bin(x) <= bin(t)
+      const bin = <u32>compactBinOf(feature, load<f64>(record));
+      word = feature | (bin << 8) | (<u32>(indexOf(<usize>load<u32>(record, 12)) - index) << 16);
+    }
+    store<u32>(compactNodes + (<usize>index << 2), word);
+  }
+}
+
+/** Thresholds per feature as the compact records' edges hold them: bins fit in a byte. */
+export const COMPACT_EDGE_SLOTS_LOG2: usize = 8;
+
+/** The number of a feature's thresholds below `value` (not NaN): a branch-free binary search. */
+@inline export function compactBinOf(feature: i32, value: f64): i32 {
+  const first = compactEdges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3));
+  let below = 0;
+  below += select<i32>(128, 0, load<f64>(first + (<usize>(below + 127) << 3)) < value);
+  below += select<i32>(64, 0, load<f64>(first + (<usize>(below + 63) << 3)) < value);
+  below += select<i32>(32, 0, load<f64>(first + (<usize>(below + 31) << 3)) < value);
+  below += select<i32>(16, 0, load<f64>(first + (<usize>(below + 15) << 3)) < value);
+  below += select<i32>(8, 0, load<f64>(first + (<usize>(below + 7) << 3)) < value);
+  below += select<i32>(4, 0, load<f64>(first + (<usize>(below + 3) << 3)) < value);
+  below += select<i32>(2, 0, load<f64>(first + (<usize>(below + 1) << 3)) < value);
+  below += select<i32>(1, 0, load<f64>(first + (<usize>below << 3)) < value);
+  return below + <i32>(load<f64>(first + (<usize>below << 3)) < value);
 }
 
 @inline function numNodes(): i32 {

@@ -1,12 +1,13 @@
 // Raw scores and leaf indices: how rows and trees meet.
 //
 // Batches go through the model a block of rows at a time, one tree at a time, so that the tree stays
-// in cache while the whole block walks it. The block is copied into scratch memory transposed, eight
-// rows interleaved feature by feature, with room for each row's running sums. Four walks are in
-// flight, each on its own row; a walk that reaches a leaf adds its output and starts the block's next
-// row. (Walking eight rows in lock-step until all stand on a leaf measured no faster on balanced
-// trees, and trees grown leaf-wise are lopsided: `large` averages 4.8 steps, 22 at most, so lock-step
-// would spend most steps waiting for the deepest row.)
+// in cache while the whole block goes through it. A tree takes the block's rows as a list and
+// partitions it at each split: the rows that go left to the front of a second list, the others to
+// its back, each row written to both ends and only the ends' counters moved, so that no branch
+// depends on a row. Each leaf then adds its output to the rows of its part. A walk row by row
+// mispredicts where its row's walk ends; `large`'s lopsided trees (4.8 steps on average, 22 at most)
+// made that most of the time of four or eight interleaved walks, and lock-step walks waited on the
+// deepest row.
 // Single rows (and small batches) go through the trees with eight walks in flight, each on its own
 // tree, refilled with the next tree when it reaches a leaf: a big model is not in cache for one row,
 // and eight independent walks overlap the waits for its records. Leaf indices are found that way too.
@@ -14,40 +15,38 @@
 // Whatever the path, each row's outputs are added per class in tree order, as LightGBM does, so
 // sums are bit-identical whatever the batch size or the block a row falls in.
 import {
-  ANY, anyNaN, BINNED, binOf, leafFor, linearOutput, nextRecord, PLAIN, ROW_MAJOR, selectionFor,
-  TRANSPOSED, WITH_CATEGORIES, WITH_MISSING,
+  ANY, anyNaN, BINNED, binOf, COMPACT, featureOffset, isLeafWord, leafFor, leftChild, leftOf, rightChild, linearOutput, nextRecord, PLAIN, ROW_MAJOR, selectionFor,
+  WITH_CATEGORIES, WITH_MISSING, wordAt,
 } from "./decisions";
 import {
-  binned, flagsOf, idleLeaf, indexOf, LEAF, modelFlags, nodeLeaves, numClass, numFeatures, numTrees, rootOf,
-  rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, walkNodes,
+  binned, compact, compactBinOf, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags, nodeLeaves, nodes, numClass,
+  numFeatures, numTrees, rootOf, rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, treeStarts, walkNodes,
 } from "./model";
 
-/** Rows per block: a block of copies (~30 doubles a row) stays in L2 while all trees go through it. */
-const BLOCK_ROWS: i32 = 1024;
+/** Rows per block: the block's bins (a byte per feature) or rows stay in L2 while every tree goes through it. */
+const BLOCK_ROWS: i32 = 2048;
 /** Below this many rows, rows go one at a time with trees in lanes. */
 const MIN_BATCH_ROWS: i32 = 8;
-/** Rows per transposed group, and walks in flight for a single row. */
+/** Walks in flight for a single row. */
 const LANES: i32 = 8;
-const LANE_BYTES: usize = 8;
-/** Bytes of one slot (a feature or a sum) of a transposed group: one double per lane. */
-const SLOT_BYTES: usize = 64;
 
 /** Trees that the fast walks cannot take: linear leaves, or category sets beyond 63. */
 const TREE_WALKED_ALONE: i32 = TREE_LINEAR | TREE_WIDE_CATEGORIES;
 
-/** Slots per row in a transposed group: the features, the NaN slot, then one sum per class. */
-@inline function slotsPerRow(): i32 {
-  return rowStride + numClass;
-}
-
 /**
- * Scratch bytes predictRaw needs for numRows rows: one row in row-major order (for the trees walked
- * alone), then, aligned, the transposed block with one group of padding.
+ * Scratch bytes predictRaw needs for numRows rows: for a batch, the block's bins, its rows' order and
+ * two row lists, and a stack of parts waiting, one per split on a path (a tree's records bound its
+ * depth).
  */
 export function rawScratchBytes(numRows: i32): usize {
   if (numRows < MIN_BATCH_ROWS) return rowScratchBytes();
-  const groups = (min(numRows, BLOCK_ROWS) + LANES - 1) / LANES + 1;
-  return (<usize>rowStride << 3) + SLOT_BYTES + <usize>groups * <usize>slotsPerRow() * SLOT_BYTES;
+  const count = <usize>min(numRows, BLOCK_ROWS);
+  return binBytes(count) + 3 * (count << 2) + (<usize>(maxTreeRecords + 1) << 4);
+}
+
+/** A block's bins, 16-byte aligned: a byte per feature and row. */
+@inline function binBytes(count: usize): usize {
+  return count * <usize>rowStride + 15 & ~15;
 }
 
 /**
@@ -60,67 +59,139 @@ export function predictRaw(rows: usize, numRows: i32, treeBegin: i32, treeEnd: i
     for (let i = 0; i < numRows; i++) rawOfRow(rows + <usize>i * rowBytes, treeBegin, treeEnd, out + (<usize>(i * numClass) << 3), scratch);
     return;
   }
-  const block = (scratch + rowBytes + SLOT_BYTES - 1) & ~(SLOT_BYTES - 1); // refill walks rely on this alignment
+  memory.fill(out, 0, <usize>(numRows * numClass) << 3);
   for (let first = 0; first < numRows; first += BLOCK_ROWS) {
     const count = min(BLOCK_ROWS, numRows - first);
-    rawOfBlock(rows + <usize>first * rowBytes, count, treeBegin, treeEnd, out + (<usize>(first * numClass) << 3), block, scratch);
+    rawOfBlock(rows + <usize>first * rowBytes, count, treeBegin, treeEnd, out + (<usize>(first * numClass) << 3), scratch);
   }
 }
 
 // ------------------------------------------------------------------------------------- batches
 
-/** Address of row i's first slot in the transposed block. */
-@inline function rowInBlock(block: usize, i: i32): usize {
-  return block + <usize>(i >> 3) * <usize>slotsPerRow() * SLOT_BYTES + (<usize>(i & 7) << 3);
-}
-
-/** Offset of a tree's class sum from a row's first slot. */
-@inline function sumSlot(tree: i32): usize {
-  return <usize>(rowStride + tree % numClass) * SLOT_BYTES;
-}
-
-function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, out: usize, block: usize, gathered: usize): void {
+function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, sums: usize, scratch: usize): void {
   const rowBytes = <usize>rowStride << 3;
-  const padded = ((count + LANES - 1) / LANES + 1) * LANES; // whole groups, plus one of padding
-  for (let i = 0; i < padded; i++) {
-    const copy = rowInBlock(block, i);
-    // padding rows are all NaN (any values would do: their walks end, their sums are never read)
-    if (i >= count) for (let f = 0; f < rowStride; f++) store<f64>(copy + <usize>f * SLOT_BYTES, NaN);
-    else if (binned) binRow(rows + <usize>i * rowBytes, copy, SLOT_BYTES);
-    else for (let f = 0; f < rowStride; f++) store<f64>(copy + <usize>f * SLOT_BYTES, load<f64>(rows + <usize>i * rowBytes + (<usize>f << 3)));
-    for (let c = 0; c < numClass; c++) store<f64>(copy + <usize>(rowStride + c) * SLOT_BYTES, 0);
+  const classBytes = <usize>numClass << 3;
+  const bins = scratch;
+  const binStride = <usize>rowStride;
+  const order = bins + binBytes(count);
+  const listA = order + (<usize>count << 2);
+  const listB = listA + (<usize>count << 2);
+  const stack = listB + (<usize>count << 2);
+  // rows without NaN first, rows with NaN last: each part takes the cheapest exact decisions
+  const clean = orderByNaN(rows, count, order);
+  if (binned) for (let i = 0; i < count; i++) binRow(rows + <usize>i * rowBytes, bins + <usize>i * binStride, 1);
+  else if (compact) for (let k = 0; k < clean; k++) {
+    const i = load<u32>(order + (<usize>k << 2));
+    compactBinRow(rows + <usize>i * rowBytes, bins + <usize>i * binStride, 1);
   }
-  const rowsHaveNaN = !binned && anyNaN(rows, count, rowBytes, numFeatures); // bins take NaN in their stride
-  const groupBytes = <usize>slotsPerRow() * SLOT_BYTES;
-  const end = rowInBlock(block, count);
-
   for (let tree = treeBegin; tree < treeEnd; tree++) {
     const flags = flagsOf(tree);
-    const sum = sumSlot(tree);
-    const root = rootOf(tree, walkNodes);
-    if (binned) {
-      refillBinned(root, block, end, groupBytes, sum);
-      continue;
-    }
+    const sum = sums + (<usize>(tree % numClass) << 3);
     if (flags & TREE_WALKED_ALONE) {
-      // the reference decision, on each row gathered back into row-major order
       for (let i = 0; i < count; i++) {
-        const row = rowInBlock(block, i);
-        for (let f = 0; f < rowStride; f++) store<f64>(gathered + (<usize>f << 3), load<f64>(row + <usize>f * SLOT_BYTES));
-        addOutput(row + sum, leafFor(rootOf(tree), gathered), flags, gathered);
+        const row = rows + <usize>i * rowBytes;
+        addOutput(sum + <usize>i * classBytes, leafFor(rootOf(tree), row), flags, row);
       }
       continue;
     }
-    const selection = selectionFor(flags, rowsHaveNaN);
-    if (selection == PLAIN) refillPlain(root, block, end, groupBytes, sum);
-    else if (selection == WITH_MISSING) refillMissing(root, block, end, groupBytes, sum);
-    else if (selection == WITH_CATEGORIES) refillCategories(root, block, end, groupBytes, sum);
-    else refillAny(root, block, end, groupBytes, sum);
+    memory.copy(listA, order, <usize>count << 2);
+    const root = rootOf(tree, walkNodes);
+    if (binned) {
+      splitBinned(root, bins, binStride, 0, count, sum, classBytes, listA, listB, stack);
+      continue;
+    }
+    if (compact) splitCompact(compactRoot(tree), bins, binStride, 0, clean, sum, classBytes, listA, listB, stack);
+    else splitRows(selectionFor(flags, false), root, rows, rowBytes, 0, clean, sum, classBytes, listA, listB, stack);
+    splitRows(selectionFor(flags, true), root, rows, rowBytes, clean, count, sum, classBytes, listA, listB, stack);
   }
+}
 
+/** Writes the numbers of rows without NaN, then of rows with NaN, to `order`; returns how many are without. */
+function orderByNaN(rows: usize, count: i32, order: usize): i32 {
+  const rowBytes = <usize>rowStride << 3;
+  let clean = 0, dirty = count - 1;
   for (let i = 0; i < count; i++) {
-    const row = rowInBlock(block, i);
-    for (let c = 0; c < numClass; c++) store<f64>(out + (<usize>(i * numClass + c) << 3), load<f64>(row + <usize>(rowStride + c) * SLOT_BYTES));
+    const hasNaN = <i32>anyNaN(rows + <usize>i * rowBytes, 1, 0, numFeatures);
+    store<u32>(order + (<usize>clean << 2), i);
+    store<u32>(order + (<usize>dirty << 2), i);
+    clean += 1 - hasNaN;
+    dirty -= hasNaN;
+  }
+  return clean;
+}
+
+/** Rows [lo, hi) of listA through a tree of f64 records, with the decisions `selection` names. */
+function splitRows(selection: i32, root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void {
+  if (selection == PLAIN) splitPlain(root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack);
+  else if (selection == WITH_MISSING) splitMissing(root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack);
+  else if (selection == WITH_CATEGORIES) splitCategories(root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack);
+  else splitAny(root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack);
+}
+
+// One function per selection, so that each compiles to exactly the checks it needs.
+function splitPlain(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(PLAIN, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack); }
+function splitMissing(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(WITH_MISSING, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack); }
+function splitCategories(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(WITH_CATEGORIES, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack); }
+function splitAny(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(ANY, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack); }
+function splitBinned(root: usize, bins: usize, binStride: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(BINNED, 0, root, bins, binStride, lo, hi, sum, classBytes, listA, listB, stack); }
+function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(COMPACT, 0, root, bins, binStride, lo, hi, sum, classBytes, listA, listB, stack); }
+
+/**
+ * The rows listed in listA[begin, end) (row numbers: a row is at rows + number * rowBytes, its sums at
+ * sum + number * classBytes) through one tree. At each split, the split's part of the list is
+ * partitioned into the same part of the other list, left rows to the front and right ones to the
+ * back, without a branch per row; at a leaf, its output is added to its rows' sums. Parts waiting
+ * for their turn are on `stack`, four u32 each: record, list, lo, hi.
+ */
+@inline function splitTree(selection: i32, shift: i32, root: usize, rows: usize, rowBytes: usize, begin: i32, end: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void {
+  if (begin >= end) return;
+  store<u32>(stack, <u32>root);
+  store<u32>(stack, <u32>listA, 4);
+  store<u32>(stack, <u32>begin, 8);
+  store<u32>(stack, <u32>end, 12);
+  let top = stack + 16;
+  while (top > stack) {
+    top -= 16;
+    const node = <usize>load<u32>(top);
+    const list = <usize>load<u32>(top, 4);
+    const lo = <usize>load<u32>(top, 8);
+    const hi = <usize>load<u32>(top, 12);
+    const meta = wordAt(selection, node);
+    if (isLeafWord(selection, meta)) {
+      const value = load<f64>(leafRecord(selection, node));
+      for (let i = lo; i < hi; i++) {
+        const at = sum + <usize>load<u32>(list + (i << 2)) * classBytes;
+        store<f64>(at, load<f64>(at) + value);
+      }
+      continue;
+    }
+    const other = list ^ listA ^ listB;
+    const bits = selection == COMPACT ? 0 : load<u64>(node);
+    const feature = rows + featureOffset(selection, shift, meta);
+    let l = lo, r = hi - 1;
+    for (let i = lo; i < hi; i++) {
+      const x = load<u32>(list + (i << 2));
+      const left = <usize>leftOf(selection, meta, bits, feature + <usize>x * rowBytes);
+      store<u32>(other + (l << 2), x);
+      store<u32>(other + (r << 2), x);
+      l += left;
+      r += left - 1;
+    }
+    // the right child's rows wait; empty ranges are not pushed
+    if (l < hi) {
+      store<u32>(top, <u32>rightChild(selection, node, meta));
+      store<u32>(top, <u32>other, 4);
+      store<u32>(top, <u32>l, 8);
+      store<u32>(top, <u32>hi, 12);
+      top += 16;
+    }
+    if (l > lo) {
+      store<u32>(top, <u32>leftChild(selection, node));
+      store<u32>(top, <u32>other, 4);
+      store<u32>(top, <u32>lo, 8);
+      store<u32>(top, <u32>l, 12);
+      top += 16;
+    }
   }
 }
 
@@ -129,62 +200,24 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, out: 
   store<f64>(sum, load<f64>(sum) + (flags & TREE_LINEAR ? linearOutput(leaf, row) : load<f64>(leaf)));
 }
 
-@inline function addLeaf(sum: usize, leaf: usize): void {
-  store<f64>(sum, load<f64>(sum) + load<f64>(leaf));
-}
-
-// One function per selection, so that each compiles to exactly the checks it needs.
-function refillPlain(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(PLAIN, root, block, end, groupBytes, sum); }
-function refillMissing(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(WITH_MISSING, root, block, end, groupBytes, sum); }
-function refillCategories(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(WITH_CATEGORIES, root, block, end, groupBytes, sum); }
-function refillAny(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(ANY, root, block, end, groupBytes, sum); }
-function refillBinned(root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void { refill(BINNED, root, block, end, groupBytes, sum); }
 
 /** Writes a row's bins, a byte per feature, `slotBytes` apart. The NaN slot's byte is left as is. */
 function binRow(row: usize, bins: usize, slotBytes: usize): void {
   for (let f = 0; f < numFeatures; f++) store<u8>(bins + <usize>f * slotBytes, <u8>binOf(f, load<f64>(row + (<usize>f << 3))));
 }
 
-/**
- * Every row in [block, end) through the tree, four walks in flight. A lane on a leaf adds its output
- * and takes the next row; once no row is left, each lane finishes its walk. Lanes may take padding
- * rows past `end` (sums never read). The block is SLOT_BYTES-aligned: a row address whose low bits
- * are zero starts a new group.
- */
-@inline function refill(selection: i32, root: usize, block: usize, end: usize, groupBytes: usize, sum: usize): void {
-  let r0 = block, r1 = block + LANE_BYTES, r2 = block + 2 * LANE_BYTES, r3 = block + 3 * LANE_BYTES;
-  let n0 = root, n1 = root, n2 = root, n3 = root;
-  let next = block + 4 * LANE_BYTES;
-  const skip = groupBytes - SLOT_BYTES; // from past the last lane of a group to the next group
-  while (next < end) {
-    // the lanes, unrolled: each either steps or, on a leaf, adds and restarts on the next row
-    let meta = load<u32>(n0, 8);
-    if (meta & LEAF) { addLeaf(r0 + sum, n0); r0 = next; next = nextRow(next, skip); n0 = root; } else n0 = nextRecord(selection, TRANSPOSED, n0, meta, r0);
-    meta = load<u32>(n1, 8);
-    if (meta & LEAF) { addLeaf(r1 + sum, n1); r1 = next; next = nextRow(next, skip); n1 = root; } else n1 = nextRecord(selection, TRANSPOSED, n1, meta, r1);
-    meta = load<u32>(n2, 8);
-    if (meta & LEAF) { addLeaf(r2 + sum, n2); r2 = next; next = nextRow(next, skip); n2 = root; } else n2 = nextRecord(selection, TRANSPOSED, n2, meta, r2);
-    meta = load<u32>(n3, 8);
-    if (meta & LEAF) { addLeaf(r3 + sum, n3); r3 = next; next = nextRow(next, skip); n3 = root; } else n3 = nextRecord(selection, TRANSPOSED, n3, meta, r3);
-  }
-  addLeaf(r0 + sum, finishWalk(selection, TRANSPOSED, n0, r0));
-  addLeaf(r1 + sum, finishWalk(selection, TRANSPOSED, n1, r1));
-  addLeaf(r2 + sum, finishWalk(selection, TRANSPOSED, n2, r2));
-  addLeaf(r3 + sum, finishWalk(selection, TRANSPOSED, n3, r3));
+/** Writes a row's compact bins (model.ts: setCompact), a byte per feature, `slotBytes` apart. */
+function compactBinRow(row: usize, bins: usize, slotBytes: usize): void {
+  for (let f = 0; f < numFeatures; f++) store<u8>(bins + <usize>f * slotBytes, <u8>compactBinOf(f, load<f64>(row + (<usize>f << 3))));
 }
 
-@inline function nextRow(row: usize, skip: usize): usize {
-  const next = row + LANE_BYTES;
-  return next + select<usize>(skip, 0, (next & (SLOT_BYTES - 1)) == 0);
+@inline function compactRoot(tree: i32): usize {
+  return compactNodes + (<usize>load<i32>(treeStarts + (<usize>tree << 2)) << 2);
 }
 
-@inline function finishWalk(selection: i32, shift: i32, node: usize, row: usize): usize {
-  let meta = load<u32>(node, 8);
-  while ((meta & LEAF) == 0) {
-    node = nextRecord(selection, shift, node, meta, row);
-    meta = load<u32>(node, 8);
-  }
-  return node;
+/** The f64 record that holds a leaf's output: a compact record's twin, or the leaf itself. */
+@inline function leafRecord(selection: i32, leaf: usize): usize {
+  return selection == COMPACT ? nodes + ((leaf - compactNodes) << 2) : leaf;
 }
 
 // --------------------------------------------------------------------------------- single rows
@@ -200,6 +233,12 @@ function leavesOfRow(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): v
     const bins = leaves + leafSlotBytes();
     binRow(row, bins, 1 << ROW_MAJOR);
     treesBinned(bins, treeBegin, treeEnd, leaves);
+    return;
+  }
+  if (compact && !anyNaN(row, 1, 0, numFeatures)) {
+    const bins = leaves + leafSlotBytes();
+    compactBinRow(row, bins, 1 << ROW_MAJOR);
+    treesCompact(bins, treeBegin, treeEnd, leaves);
     return;
   }
   if (modelFlags & TREE_WALKED_ALONE) {
@@ -218,48 +257,59 @@ function treesMissing(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): 
 function treesCategories(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void { walkTrees(WITH_CATEGORIES, row, treeBegin, treeEnd, leaves); }
 function treesAny(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void { walkTrees(ANY, row, treeBegin, treeEnd, leaves); }
 function treesBinned(bins: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void { walkTrees(BINNED, bins, treeBegin, treeEnd, leaves); }
+function treesCompact(bins: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void { walkTrees(COMPACT, bins, treeBegin, treeEnd, leaves); }
 
 @inline function slotOf(leaves: usize, k: i32): usize {
   return leaves + (<usize>k << 2);
 }
 
 /** A lane's first record for `tree`: its root, or, past treeEnd, a leaf to idle on. */
-@inline function laneStart(tree: i32, treeEnd: i32): usize {
+@inline function laneStart(selection: i32, tree: i32, treeEnd: i32): usize {
+  if (selection == COMPACT) return tree < treeEnd ? compactRoot(tree) : compactNodes + ((idleLeaf - nodes) >> 2);
   return tree < treeEnd ? rootOf(tree, walkNodes) : idleLeaf;
 }
 
 @inline function walkTrees(selection: i32, row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void {
   let s0 = leaves, s1 = leaves + 4, s2 = leaves + 8, s3 = leaves + 12, s4 = leaves + 16, s5 = leaves + 20, s6 = leaves + 24, s7 = leaves + 28;
-  let n0 = laneStart(treeBegin, treeEnd), n1 = laneStart(treeBegin + 1, treeEnd), n2 = laneStart(treeBegin + 2, treeEnd), n3 = laneStart(treeBegin + 3, treeEnd);
-  let n4 = laneStart(treeBegin + 4, treeEnd), n5 = laneStart(treeBegin + 5, treeEnd), n6 = laneStart(treeBegin + 6, treeEnd), n7 = laneStart(treeBegin + 7, treeEnd);
+  let n0 = laneStart(selection, treeBegin, treeEnd), n1 = laneStart(selection, treeBegin + 1, treeEnd), n2 = laneStart(selection, treeBegin + 2, treeEnd), n3 = laneStart(selection, treeBegin + 3, treeEnd);
+  let n4 = laneStart(selection, treeBegin + 4, treeEnd), n5 = laneStart(selection, treeBegin + 5, treeEnd), n6 = laneStart(selection, treeBegin + 6, treeEnd), n7 = laneStart(selection, treeBegin + 7, treeEnd);
   let next = treeBegin + LANES;
   while (next < treeEnd) {
     // the lanes, unrolled: each either steps or, on a leaf, records it and starts the next tree
-    let meta = load<u32>(n0, 8);
-    if (meta & LEAF) { store<u32>(s0, <u32>n0); s0 = slotOf(leaves, next - treeBegin); n0 = laneStart(next++, treeEnd); } else n0 = nextRecord(selection, ROW_MAJOR, n0, meta, row);
-    meta = load<u32>(n1, 8);
-    if (meta & LEAF) { store<u32>(s1, <u32>n1); s1 = slotOf(leaves, next - treeBegin); n1 = laneStart(next++, treeEnd); } else n1 = nextRecord(selection, ROW_MAJOR, n1, meta, row);
-    meta = load<u32>(n2, 8);
-    if (meta & LEAF) { store<u32>(s2, <u32>n2); s2 = slotOf(leaves, next - treeBegin); n2 = laneStart(next++, treeEnd); } else n2 = nextRecord(selection, ROW_MAJOR, n2, meta, row);
-    meta = load<u32>(n3, 8);
-    if (meta & LEAF) { store<u32>(s3, <u32>n3); s3 = slotOf(leaves, next - treeBegin); n3 = laneStart(next++, treeEnd); } else n3 = nextRecord(selection, ROW_MAJOR, n3, meta, row);
-    meta = load<u32>(n4, 8);
-    if (meta & LEAF) { store<u32>(s4, <u32>n4); s4 = slotOf(leaves, next - treeBegin); n4 = laneStart(next++, treeEnd); } else n4 = nextRecord(selection, ROW_MAJOR, n4, meta, row);
-    meta = load<u32>(n5, 8);
-    if (meta & LEAF) { store<u32>(s5, <u32>n5); s5 = slotOf(leaves, next - treeBegin); n5 = laneStart(next++, treeEnd); } else n5 = nextRecord(selection, ROW_MAJOR, n5, meta, row);
-    meta = load<u32>(n6, 8);
-    if (meta & LEAF) { store<u32>(s6, <u32>n6); s6 = slotOf(leaves, next - treeBegin); n6 = laneStart(next++, treeEnd); } else n6 = nextRecord(selection, ROW_MAJOR, n6, meta, row);
-    meta = load<u32>(n7, 8);
-    if (meta & LEAF) { store<u32>(s7, <u32>n7); s7 = slotOf(leaves, next - treeBegin); n7 = laneStart(next++, treeEnd); } else n7 = nextRecord(selection, ROW_MAJOR, n7, meta, row);
+    let meta = wordAt(selection, n0);
+    if (isLeafWord(selection, meta)) { store<u32>(s0, <u32>leafRecord(selection, n0)); s0 = slotOf(leaves, next - treeBegin); n0 = laneStart(selection, next++, treeEnd); } else n0 = nextRecord(selection, ROW_MAJOR, n0, meta, row);
+    meta = wordAt(selection, n1);
+    if (isLeafWord(selection, meta)) { store<u32>(s1, <u32>leafRecord(selection, n1)); s1 = slotOf(leaves, next - treeBegin); n1 = laneStart(selection, next++, treeEnd); } else n1 = nextRecord(selection, ROW_MAJOR, n1, meta, row);
+    meta = wordAt(selection, n2);
+    if (isLeafWord(selection, meta)) { store<u32>(s2, <u32>leafRecord(selection, n2)); s2 = slotOf(leaves, next - treeBegin); n2 = laneStart(selection, next++, treeEnd); } else n2 = nextRecord(selection, ROW_MAJOR, n2, meta, row);
+    meta = wordAt(selection, n3);
+    if (isLeafWord(selection, meta)) { store<u32>(s3, <u32>leafRecord(selection, n3)); s3 = slotOf(leaves, next - treeBegin); n3 = laneStart(selection, next++, treeEnd); } else n3 = nextRecord(selection, ROW_MAJOR, n3, meta, row);
+    meta = wordAt(selection, n4);
+    if (isLeafWord(selection, meta)) { store<u32>(s4, <u32>leafRecord(selection, n4)); s4 = slotOf(leaves, next - treeBegin); n4 = laneStart(selection, next++, treeEnd); } else n4 = nextRecord(selection, ROW_MAJOR, n4, meta, row);
+    meta = wordAt(selection, n5);
+    if (isLeafWord(selection, meta)) { store<u32>(s5, <u32>leafRecord(selection, n5)); s5 = slotOf(leaves, next - treeBegin); n5 = laneStart(selection, next++, treeEnd); } else n5 = nextRecord(selection, ROW_MAJOR, n5, meta, row);
+    meta = wordAt(selection, n6);
+    if (isLeafWord(selection, meta)) { store<u32>(s6, <u32>leafRecord(selection, n6)); s6 = slotOf(leaves, next - treeBegin); n6 = laneStart(selection, next++, treeEnd); } else n6 = nextRecord(selection, ROW_MAJOR, n6, meta, row);
+    meta = wordAt(selection, n7);
+    if (isLeafWord(selection, meta)) { store<u32>(s7, <u32>leafRecord(selection, n7)); s7 = slotOf(leaves, next - treeBegin); n7 = laneStart(selection, next++, treeEnd); } else n7 = nextRecord(selection, ROW_MAJOR, n7, meta, row);
   }
-  store<u32>(s0, <u32>finishWalk(selection, ROW_MAJOR, n0, row));
-  store<u32>(s1, <u32>finishWalk(selection, ROW_MAJOR, n1, row));
-  store<u32>(s2, <u32>finishWalk(selection, ROW_MAJOR, n2, row));
-  store<u32>(s3, <u32>finishWalk(selection, ROW_MAJOR, n3, row));
-  store<u32>(s4, <u32>finishWalk(selection, ROW_MAJOR, n4, row));
-  store<u32>(s5, <u32>finishWalk(selection, ROW_MAJOR, n5, row));
-  store<u32>(s6, <u32>finishWalk(selection, ROW_MAJOR, n6, row));
-  store<u32>(s7, <u32>finishWalk(selection, ROW_MAJOR, n7, row));
+  store<u32>(s0, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n0, row)));
+  store<u32>(s1, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n1, row)));
+  store<u32>(s2, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n2, row)));
+  store<u32>(s3, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n3, row)));
+  store<u32>(s4, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n4, row)));
+  store<u32>(s5, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n5, row)));
+  store<u32>(s6, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n6, row)));
+  store<u32>(s7, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n7, row)));
+}
+
+@inline function finishWalk(selection: i32, shift: i32, node: usize, row: usize): usize {
+  let meta = wordAt(selection, node);
+  while (!isLeafWord(selection, meta)) {
+    node = nextRecord(selection, shift, node, meta, row);
+    meta = wordAt(selection, node);
+  }
+  return node;
 }
 
 function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves: usize): void {

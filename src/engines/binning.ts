@@ -102,3 +102,45 @@ function copyCategorySet(layout: ModelLayout, set: number, masks: Uint32Array, r
   masks[2 * record + 1] = high;
   return true;
 }
+
+// Compact records, for numeric models too finely split for the masks above (models trained with
+// LightGBM's default max_bin = 255 have up to 254 thresholds per feature): a split becomes a u32 of
+// feature, threshold bin and right-child distance (assembly/model.ts: setCompact), and a row's value
+// its bin, the number of the feature's thresholds below it. x <= t[j] <=> bin(x) <= j, as above.
+// NaN and the zero of missing type Zero have no bin here: rows with NaN keep the f64 walks, and
+// models with categorical or missing-type-Zero splits do not get compact records.
+
+/** Thresholds per feature at most: bins 0..k fit in a byte. */
+export const MAX_COMPACT_EDGES = 255;
+/** Edges per feature as the kernel stores them: padded with +Infinity for a fixed-step search. */
+export const COMPACT_EDGE_SLOTS = 256;
+/** Features at most (a byte each), and records per tree at most (the right-child distance is a u16). */
+const MAX_COMPACT_FEATURES = 256;
+const MAX_COMPACT_TREE_RECORDS = 65536;
+
+/** The edges for compact records (per feature, COMPACT_EDGE_SLOTS), or null when the model does not fit. */
+export function compactEdges(layout: ModelLayout): Float64Array | null {
+  const { numFeatures, numNodes, numTrees, nodeWords, nodeValue, treeStart, linear } = layout;
+  if (linear || numFeatures > MAX_COMPACT_FEATURES) return null;
+  for (let t = 0; t < numTrees; t++) if (treeStart[t + 1] - treeStart[t] > MAX_COMPACT_TREE_RECORDS) return null;
+  const perFeature = Array.from({ length: numFeatures }, () => [] as number[]);
+  for (let r = 0; r < numNodes; r++) {
+    const meta = nodeWords[4 * r + 2];
+    if (meta & LEAF) continue;
+    if (meta & (CATEGORICAL | MISSING_ZERO)) return null;
+    const threshold = nodeValue[2 * r];
+    if (!Number.isFinite(threshold)) return null;
+    perFeature[meta & FEATURE_MASK].push(threshold);
+  }
+  const edges = new Float64Array(numFeatures * COMPACT_EDGE_SLOTS).fill(Infinity);
+  for (let f = 0; f < numFeatures; f++) {
+    const sorted = Float64Array.from(perFeature[f]).sort();
+    let distinct = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      if (distinct > 0 && sorted[i] === edges[f * COMPACT_EDGE_SLOTS + distinct - 1]) continue;
+      if (distinct === MAX_COMPACT_EDGES) return null;
+      edges[f * COMPACT_EDGE_SLOTS + distinct++] = sorted[i];
+    }
+  }
+  return edges;
+}

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ModelLayout, RECORD_BYTES } from "../model/layout";
-import { binModel } from "./binning";
+import { binModel, compactEdges } from "./binning";
 import type { Engine } from "./engine";
 
 interface KernelExports {
@@ -12,6 +12,7 @@ interface KernelExports {
   heapBase(): number;
   setModel(...args: number[]): void;
   setBinning(masks: number, edges: number, edgeCounts: number, records: number): void;
+  setCompact(edges: number, records: number): void;
   rawScratchBytes(numRows: number): number;
   predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
   rowScratchBytes(): number;
@@ -20,6 +21,8 @@ interface KernelExports {
 }
 
 const PAGE_BYTES = 65536;
+/** Bytes of one compact record (assembly/model.ts: setCompact). */
+const COMPACT_RECORD_BYTES = 4;
 /** Bytes of one TreeSHAP path element in the kernel. */
 const PATH_ELEMENT_BYTES = 32;
 
@@ -79,9 +82,11 @@ export class WasmEngine implements Engine {
       linear?.coeff ?? new Float64Array(0),
     ];
     // and, when the model's values fit in 64 bins, the binned decisions, then room for the kernel's
-    // binned copy of the records
+    // binned copy of the records; else, when its splits fit in a byte, the edges for compact records
+    // and room for them
     const binning = binModel(layout);
-    const binningArrays = binning ? [binning.masks, binning.edges, binning.edgeCounts] : [];
+    const edges = binning ? null : compactEdges(layout);
+    const binningArrays = binning ? [binning.masks, binning.edges, binning.edgeCounts] : edges ? [edges] : [];
     let offset = align(this.kernel.heapBase());
     const place = (bytes: number): number => {
       const at = offset;
@@ -91,6 +96,7 @@ export class WasmEngine implements Engine {
     const pointers = arrays.map((array) => place(array.byteLength));
     const binningPointers = binningArrays.map((array) => place(array.byteLength));
     const binnedRecords = binning ? place(layout.numNodes * RECORD_BYTES) : 0;
+    const compactRecords = edges ? place(layout.numNodes * COMPACT_RECORD_BYTES) : 0;
     this.workspace = offset;
     this.buffer = this.kernel.memory.buffer;
     this.memoryBytes = this.buffer.byteLength;
@@ -101,6 +107,7 @@ export class WasmEngine implements Engine {
     binningArrays.forEach((array, i) => copy(array, binningPointers[i]));
     this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees);
     if (binning) this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
+    if (edges) this.kernel.setCompact(binningPointers[0], compactRecords);
   }
 
   input(numRows: number): Float64Array {
