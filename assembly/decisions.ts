@@ -83,7 +83,7 @@ export const COMPACT: i32 = 8;
 }
 
 @inline export function isLeafWord(selection: i32, word: u32): bool {
-  return selection == COMPACT ? word <= 0xffff : (word & LEAF) != 0;
+  return selection == COMPACT ? <i32>word < 0 : (word & LEAF) != 0; // COMPACT_LEAF is the sign bit
 }
 
 /** The selection for a tree's flags (not TREE_WIDE_CATEGORIES) and rows with or without NaN. */

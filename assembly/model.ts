@@ -48,6 +48,7 @@ export let walkNodes: usize = 0;
 // Compact records (src/engines/binning.ts: compactModel), when the model has them: see setCompact.
 export let compact: bool = false;
 export let compactNodes: usize = 0; // u32 per record
+export let compactLeafValues: usize = 0; // f64 per leaf, in record order
 export let compactEdges: usize = 0; // f64 per feature x COMPACT_EDGE_SLOTS: sorted thresholds, padded with +Infinity
 
 export let numTrees: i32 = 0;
@@ -125,23 +126,29 @@ export function setBinning(masksPtr: usize, edgesPtr: usize, countsPtr: usize, r
 }
 
 /**
- * Compact records for numeric models: a u32 per record, at the same index as the f64 record,
- *   bits 0-7 feature | bits 8-15 threshold bin | bits 16-31 right child's distance in records
- * A split sends a row left when the row's bin for the feature (decisions.ts: compactBinOf) is at
- * most the threshold's bin; a leaf is 0 (distance 0) and keeps its output in its f64 record. Four
- * bytes instead of sixteen: a big model's splits come from L2 instead of L3. The loader has checked
- * that the model fits (binning.ts: compactModel); rows with NaN keep the f64 walks.
+ * Compact records for numeric models: a u32 per record, at the same index as the f64 record:
+ *   a split:  bits 0-7 feature | bits 8-15 threshold bin | bits 16-30 right child's distance in records
+ *   a leaf:   bit 31 | bits 0-30 its output's index in `leafValuesPtr` (f64, leaves in record order)
+ * A split sends a row left when the row's bin for the feature (compactBinOf) is at most the
+ * threshold's bin. Four bytes a split instead of sixteen, and the outputs packed together: a big
+ * model's walks touch a quarter of the memory. The loader has checked that the model fits
+ * (src/engines/binning.ts: compactEdges); rows with NaN keep the f64 walks.
  */
-export function setCompact(edgesPtr: usize, recordsPtr: usize): void {
+export function setCompact(edgesPtr: usize, recordsPtr: usize, leafValuesPtr: usize): void {
   compact = true;
   compactEdges = edgesPtr;
   compactNodes = recordsPtr;
+  compactLeafValues = leafValuesPtr;
   const count = numNodes();
+  let leaves: u32 = 0;
   for (let index = 0; index < count; index++) {
     const record = recordAt(index);
     const meta = load<u32>(record, 8);
-    let word: u32 = 0;
-    if ((meta & LEAF) == 0) {
+    let word: u32;
+    if (meta & LEAF) {
+      store<f64>(compactLeafValues + (<usize>leaves << 3), load<f64>(record));
+      word = COMPACT_LEAF | leaves++;
+    } else {
       const feature = meta & FEATURE_MASK;
       // a threshold's bin is the number of thresholds below it, so x <= t exactly when bin(x) <= bin(t)
       const bin = <u32>compactBinOf(feature, load<f64>(record));
@@ -150,6 +157,8 @@ export function setCompact(edgesPtr: usize, recordsPtr: usize): void {
     store<u32>(compactNodes + (<usize>index << 2), word);
   }
 }
+
+export const COMPACT_LEAF: u32 = 1 << 31;
 
 /** Thresholds per feature as the compact records' edges hold them: bins fit in a byte. */
 export const COMPACT_EDGE_SLOTS_LOG2: usize = 8;

@@ -19,7 +19,7 @@ import {
   WITH_CATEGORIES, WITH_MISSING, wordAt,
 } from "./decisions";
 import {
-  binned, compact, compactBinOf, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags, nodeLeaves, nodes, numClass,
+  binned, compact, COMPACT_LEAF, compactBinOf, compactLeafValues, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags, nodeLeaves, nodes, numClass,
   numFeatures, numTrees, rootOf, rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, treeStarts, walkNodes,
 } from "./model";
 
@@ -158,7 +158,7 @@ function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i
     const hi = <usize>load<u32>(top, 12);
     const meta = wordAt(selection, node);
     if (isLeafWord(selection, meta)) {
-      const value = load<f64>(leafRecord(selection, node));
+      const value = load<f64>(leafOutput(selection, node, meta));
       for (let i = lo; i < hi; i++) {
         const at = sum + <usize>load<u32>(list + (i << 2)) * classBytes;
         store<f64>(at, load<f64>(at) + value);
@@ -215,27 +215,29 @@ function compactBinRow(row: usize, bins: usize, slotBytes: usize): void {
   return compactNodes + (<usize>load<i32>(treeStarts + (<usize>tree << 2)) << 2);
 }
 
-/** The f64 record that holds a leaf's output: a compact record's twin, or the leaf itself. */
-@inline function leafRecord(selection: i32, leaf: usize): usize {
-  return selection == COMPACT ? nodes + ((leaf - compactNodes) << 2) : leaf;
+/** Where a leaf's output is: in the packed outputs for a compact record, else in the record itself. */
+@inline function leafOutput(selection: i32, leaf: usize, word: u32): usize {
+  return selection == COMPACT ? compactLeafValues + (<usize>(word & ~COMPACT_LEAF) << 3) : leaf;
 }
 
 // --------------------------------------------------------------------------------- single rows
 
 /**
  * Walks trees [treeBegin, treeEnd) for one row, eight walks in flight: a walk that reaches a leaf
- * writes the leaf's address to its tree's slot in `leaves` (a u32 per tree, from treeBegin) and
- * starts the next tree. Fetching a record of a tree not in cache takes long; eight independent walks
- * overlap those waits. Slots just past treeEnd (LANES of them) take the idle lanes' leaves.
+ * writes the leaf's record address to its tree's slot in `leaves` (a u32 per tree, from treeBegin)
+ * and starts the next tree. Fetching a record of a tree not in cache takes long; eight independent
+ * walks overlap those waits. Slots just past treeEnd (LANES of them) take the idle lanes' leaves.
+ * When only the outputs are wanted, compact records may be walked, and a slot then holds the
+ * address of the leaf's packed output instead (either way, the f64 there is the output).
  */
-function leavesOfRow(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize): void {
+function leavesOfRow(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize, outputsOnly: bool): void {
   if (binned) {
     const bins = leaves + leafSlotBytes();
     binRow(row, bins, 1 << ROW_MAJOR);
     treesBinned(bins, treeBegin, treeEnd, leaves);
     return;
   }
-  if (compact && !anyNaN(row, 1, 0, numFeatures)) {
+  if (compact && outputsOnly && !anyNaN(row, 1, 0, numFeatures)) {
     const bins = leaves + leafSlotBytes();
     compactBinRow(row, bins, 1 << ROW_MAJOR);
     treesCompact(bins, treeBegin, treeEnd, leaves);
@@ -277,30 +279,34 @@ function treesCompact(bins: usize, treeBegin: i32, treeEnd: i32, leaves: usize):
   while (next < treeEnd) {
     // the lanes, unrolled: each either steps or, on a leaf, records it and starts the next tree
     let meta = wordAt(selection, n0);
-    if (isLeafWord(selection, meta)) { store<u32>(s0, <u32>leafRecord(selection, n0)); s0 = slotOf(leaves, next - treeBegin); n0 = laneStart(selection, next++, treeEnd); } else n0 = nextRecord(selection, ROW_MAJOR, n0, meta, row);
+    if (isLeafWord(selection, meta)) { store<u32>(s0, <u32>leafOutput(selection, n0, meta)); s0 = slotOf(leaves, next - treeBegin); n0 = laneStart(selection, next++, treeEnd); } else n0 = nextRecord(selection, ROW_MAJOR, n0, meta, row);
     meta = wordAt(selection, n1);
-    if (isLeafWord(selection, meta)) { store<u32>(s1, <u32>leafRecord(selection, n1)); s1 = slotOf(leaves, next - treeBegin); n1 = laneStart(selection, next++, treeEnd); } else n1 = nextRecord(selection, ROW_MAJOR, n1, meta, row);
+    if (isLeafWord(selection, meta)) { store<u32>(s1, <u32>leafOutput(selection, n1, meta)); s1 = slotOf(leaves, next - treeBegin); n1 = laneStart(selection, next++, treeEnd); } else n1 = nextRecord(selection, ROW_MAJOR, n1, meta, row);
     meta = wordAt(selection, n2);
-    if (isLeafWord(selection, meta)) { store<u32>(s2, <u32>leafRecord(selection, n2)); s2 = slotOf(leaves, next - treeBegin); n2 = laneStart(selection, next++, treeEnd); } else n2 = nextRecord(selection, ROW_MAJOR, n2, meta, row);
+    if (isLeafWord(selection, meta)) { store<u32>(s2, <u32>leafOutput(selection, n2, meta)); s2 = slotOf(leaves, next - treeBegin); n2 = laneStart(selection, next++, treeEnd); } else n2 = nextRecord(selection, ROW_MAJOR, n2, meta, row);
     meta = wordAt(selection, n3);
-    if (isLeafWord(selection, meta)) { store<u32>(s3, <u32>leafRecord(selection, n3)); s3 = slotOf(leaves, next - treeBegin); n3 = laneStart(selection, next++, treeEnd); } else n3 = nextRecord(selection, ROW_MAJOR, n3, meta, row);
+    if (isLeafWord(selection, meta)) { store<u32>(s3, <u32>leafOutput(selection, n3, meta)); s3 = slotOf(leaves, next - treeBegin); n3 = laneStart(selection, next++, treeEnd); } else n3 = nextRecord(selection, ROW_MAJOR, n3, meta, row);
     meta = wordAt(selection, n4);
-    if (isLeafWord(selection, meta)) { store<u32>(s4, <u32>leafRecord(selection, n4)); s4 = slotOf(leaves, next - treeBegin); n4 = laneStart(selection, next++, treeEnd); } else n4 = nextRecord(selection, ROW_MAJOR, n4, meta, row);
+    if (isLeafWord(selection, meta)) { store<u32>(s4, <u32>leafOutput(selection, n4, meta)); s4 = slotOf(leaves, next - treeBegin); n4 = laneStart(selection, next++, treeEnd); } else n4 = nextRecord(selection, ROW_MAJOR, n4, meta, row);
     meta = wordAt(selection, n5);
-    if (isLeafWord(selection, meta)) { store<u32>(s5, <u32>leafRecord(selection, n5)); s5 = slotOf(leaves, next - treeBegin); n5 = laneStart(selection, next++, treeEnd); } else n5 = nextRecord(selection, ROW_MAJOR, n5, meta, row);
+    if (isLeafWord(selection, meta)) { store<u32>(s5, <u32>leafOutput(selection, n5, meta)); s5 = slotOf(leaves, next - treeBegin); n5 = laneStart(selection, next++, treeEnd); } else n5 = nextRecord(selection, ROW_MAJOR, n5, meta, row);
     meta = wordAt(selection, n6);
-    if (isLeafWord(selection, meta)) { store<u32>(s6, <u32>leafRecord(selection, n6)); s6 = slotOf(leaves, next - treeBegin); n6 = laneStart(selection, next++, treeEnd); } else n6 = nextRecord(selection, ROW_MAJOR, n6, meta, row);
+    if (isLeafWord(selection, meta)) { store<u32>(s6, <u32>leafOutput(selection, n6, meta)); s6 = slotOf(leaves, next - treeBegin); n6 = laneStart(selection, next++, treeEnd); } else n6 = nextRecord(selection, ROW_MAJOR, n6, meta, row);
     meta = wordAt(selection, n7);
-    if (isLeafWord(selection, meta)) { store<u32>(s7, <u32>leafRecord(selection, n7)); s7 = slotOf(leaves, next - treeBegin); n7 = laneStart(selection, next++, treeEnd); } else n7 = nextRecord(selection, ROW_MAJOR, n7, meta, row);
+    if (isLeafWord(selection, meta)) { store<u32>(s7, <u32>leafOutput(selection, n7, meta)); s7 = slotOf(leaves, next - treeBegin); n7 = laneStart(selection, next++, treeEnd); } else n7 = nextRecord(selection, ROW_MAJOR, n7, meta, row);
   }
-  store<u32>(s0, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n0, row)));
-  store<u32>(s1, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n1, row)));
-  store<u32>(s2, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n2, row)));
-  store<u32>(s3, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n3, row)));
-  store<u32>(s4, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n4, row)));
-  store<u32>(s5, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n5, row)));
-  store<u32>(s6, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n6, row)));
-  store<u32>(s7, <u32>leafRecord(selection, finishWalk(selection, ROW_MAJOR, n7, row)));
+  storeLeaf(selection, s0, finishWalk(selection, ROW_MAJOR, n0, row));
+  storeLeaf(selection, s1, finishWalk(selection, ROW_MAJOR, n1, row));
+  storeLeaf(selection, s2, finishWalk(selection, ROW_MAJOR, n2, row));
+  storeLeaf(selection, s3, finishWalk(selection, ROW_MAJOR, n3, row));
+  storeLeaf(selection, s4, finishWalk(selection, ROW_MAJOR, n4, row));
+  storeLeaf(selection, s5, finishWalk(selection, ROW_MAJOR, n5, row));
+  storeLeaf(selection, s6, finishWalk(selection, ROW_MAJOR, n6, row));
+  storeLeaf(selection, s7, finishWalk(selection, ROW_MAJOR, n7, row));
+}
+
+@inline function storeLeaf(selection: i32, slot: usize, leaf: usize): void {
+  store<u32>(slot, <u32>leafOutput(selection, leaf, wordAt(selection, leaf)));
 }
 
 @inline function finishWalk(selection: i32, shift: i32, node: usize, row: usize): usize {
@@ -313,7 +319,7 @@ function treesCompact(bins: usize, treeBegin: i32, treeEnd: i32, leaves: usize):
 }
 
 function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves: usize): void {
-  leavesOfRow(row, treeBegin, treeEnd, leaves);
+  leavesOfRow(row, treeBegin, treeEnd, leaves, true);
   memory.fill(sums, 0, <usize>numClass << 3);
   if (numClass == 1 && (modelFlags & TREE_LINEAR) == 0) {
     let sum: f64 = 0;
@@ -343,7 +349,7 @@ export function predictLeaf(rows: usize, numRows: i32, treeBegin: i32, treeEnd: 
   const rowBytes = <usize>rowStride << 3;
   const width = treeEnd - treeBegin;
   for (let i = 0; i < numRows; i++) {
-    leavesOfRow(rows + <usize>i * rowBytes, treeBegin, treeEnd, scratch);
+    leavesOfRow(rows + <usize>i * rowBytes, treeBegin, treeEnd, scratch, false);
     const leafNumbers = out + (<usize>(i * width) << 2);
     for (let k = 0; k < width; k++) {
       const leaf = <usize>load<u32>(slotOf(scratch, k));

@@ -114,9 +114,9 @@ function copyCategorySet(layout: ModelLayout, set: number, masks: Uint32Array, r
 export const MAX_COMPACT_EDGES = 255;
 /** Edges per feature as the kernel stores them: padded with +Infinity for a fixed-step search. */
 export const COMPACT_EDGE_SLOTS = 256;
-/** Features at most (a byte each), and records per tree at most (the right-child distance is a u16). */
+/** Features at most (a byte each), and records per tree at most (the right-child distance has 15 bits). */
 const MAX_COMPACT_FEATURES = 256;
-const MAX_COMPACT_TREE_RECORDS = 65536;
+const MAX_COMPACT_TREE_RECORDS = 32768;
 
 /** The edges for compact records (per feature, COMPACT_EDGE_SLOTS), or null when the model does not fit. */
 export function compactEdges(layout: ModelLayout): Float64Array | null {

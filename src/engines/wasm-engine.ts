@@ -12,7 +12,7 @@ interface KernelExports {
   heapBase(): number;
   setModel(...args: number[]): void;
   setBinning(masks: number, edges: number, edgeCounts: number, records: number): void;
-  setCompact(edges: number, records: number): void;
+  setCompact(edges: number, records: number, leafValues: number): void;
   rawScratchBytes(numRows: number): number;
   predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
   rowScratchBytes(): number;
@@ -82,8 +82,8 @@ export class WasmEngine implements Engine {
       linear?.coeff ?? new Float64Array(0),
     ];
     // and, when the model's values fit in 64 bins, the binned decisions, then room for the kernel's
-    // binned copy of the records; else, when its splits fit in a byte, the edges for compact records
-    // and room for them
+    // binned copy of the records; else, when its thresholds fit in a byte, the edges for compact
+    // records, then room for the records and their packed leaf outputs
     const binning = binModel(layout);
     const edges = binning ? null : compactEdges(layout);
     const binningArrays = binning ? [binning.masks, binning.edges, binning.edgeCounts] : edges ? [edges] : [];
@@ -97,6 +97,7 @@ export class WasmEngine implements Engine {
     const binningPointers = binningArrays.map((array) => place(array.byteLength));
     const binnedRecords = binning ? place(layout.numNodes * RECORD_BYTES) : 0;
     const compactRecords = edges ? place(layout.numNodes * COMPACT_RECORD_BYTES) : 0;
+    const compactLeafValues = edges ? place(((layout.numNodes + layout.numTrees) / 2) * 8) : 0; // a tree of n leaves has 2n - 1 records
     this.workspace = offset;
     this.buffer = this.kernel.memory.buffer;
     this.memoryBytes = this.buffer.byteLength;
@@ -107,7 +108,7 @@ export class WasmEngine implements Engine {
     binningArrays.forEach((array, i) => copy(array, binningPointers[i]));
     this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees);
     if (binning) this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
-    if (edges) this.kernel.setCompact(binningPointers[0], compactRecords);
+    if (edges) this.kernel.setCompact(binningPointers[0], compactRecords, compactLeafValues);
   }
 
   input(numRows: number): Float64Array {
