@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { CATEGORICAL, FEATURE_MASK, LEAF, type ModelLayout, recordMeta, recordValue } from "../src/model/layout";
+import { binModel, compactEdges } from "../src/engines/binning";
 import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer } from "../src/scorer";
 import { allCases } from "./support/fixtures";
@@ -78,6 +79,16 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
       );
     });
   }
+
+  it("the fixtures give the kernel every kind of records: pre-binned, compact and f64", () => {
+    const kinds = new Set(
+      allCases().map((c) => {
+        const { layout } = loadModel(c.text("model.txt"));
+        return binModel(layout) ? "pre-binned" : compactEdges(layout) ? "compact" : "f64";
+      }),
+    );
+    expect([...kinds].sort()).to.deep.equal(["compact", "f64", "pre-binned"]);
+  });
 
   it("a row's result does not depend on its batch (block boundaries, chunking)", () => {
     // pre-binned, compact and f64 records; batches past the kernel's 2048-row blocks
