@@ -4,16 +4,26 @@
 // `goesLeft` is LightGBM's decision rule for one split and one row, and `leafRecord` walks a tree
 // with it: that pair is the reference. Speed comes from how data is handled, never from other
 // arithmetic, so every path gives the same bits whatever the batch:
-// - Each tree runs over all the rows of a call before the next tree starts, so a tree is brought
-//   into cache once per call, not once per row; and the next tree is fetched (warmUp) while one is
-//   walked. Each row still gets its trees' outputs added per class in tree order.
+// - Each tree runs over all the rows of a call (or of a block of a big call) before the next tree
+//   starts, so a tree is brought into cache once per call, not once per row; and the next tree is
+//   fetched (warmUp) while one is used. Each row still gets exactly one output per tree, added per
+//   class in tree order, as LightGBM adds them.
 // - The engine keeps its own structure-of-arrays copy of the node records (feature, right child,
-//   value, indexed by record), so a step of a walk reads plain arrays instead of unpacking a record.
+//   value, indexed by record), so a step reads plain arrays instead of unpacking a record.
 // - Most trees have only numeric splits without a missing-zero rule. There, for a row without NaN,
-//   goesLeft is `value <= threshold` at every split, and a walk needs nothing else (numericLeaf). A
-//   NaN compares false, i.e. goes right, which is also what goesLeft does at a split without
-//   NAN_LEFT: so in a numeric tree where no split sends NaN left, every row takes that walk. Other
-//   rows and trees take leafRecord.
+//   goesLeft is `value <= threshold` at every split (numericLeaf, partitionByThreshold). A NaN
+//   compares false, i.e. goes right, which is also what goesLeft does at a split without NAN_LEFT:
+//   so in a numeric tree where no split sends NaN left, every row can decide that way. Other rows
+//   and trees decide with goesLeft.
+// - Big calls (MIN_PARTITION_ROWS rows and more) do not walk rows. Per block of rows and per tree,
+//   a list of the block's row numbers is partitioned at each split, depth-first: the rows that go
+//   left to the front of the same part of a second list, the others to its back, without a branch
+//   that depends on a row (partitionByThreshold). Each leaf's rows end up listed together, and its
+//   output is added to each of them (addLeafOutputs). A row-by-row walk mispredicts where each
+//   row's walk ends: on `large`'s lopsided trees (4.8 steps on average, 22 at most) that was most of
+//   its time. The block's rows without NaN are listed first and partitioned apart from those with
+//   NaN, so each group takes its cheapest exact decision. Small calls keep the walks: a partition
+//   visits most of a tree's nodes whatever the number of rows.
 import * as layoutFlags from "../model/layout";
 import type { ModelLayout } from "../model/layout";
 import type { Engine } from "./engine";
@@ -25,6 +35,17 @@ const { CATEGORICAL, DEFAULT_LEFT, FEATURE_MASK, LEAF, MISSING_ZERO, NAN_LEFT, T
 
 /** Calls with at least this many rows warm each next tree up (warmUp): for fewer, it costs more than it saves. */
 const WARM_UP_ROWS = 16;
+/**
+ * Calls with at least this many rows go through each tree by partition (partitionTree); fewer walk
+ * row by row. Measured on `large` and `adult_binary`: below about 200 rows the walks are faster.
+ */
+const MIN_PARTITION_ROWS = 256;
+/** Rows per block of a partitioned call: the block's columns stay in cache while every tree goes through it. */
+const BLOCK_ROWS = 2048;
+/** Where each row list starts in `lists`: the block's rows in order, then the two lists partitions ping-pong between. */
+const ORDER = 0;
+const LIST_A = BLOCK_ROWS;
+const LIST_B = 2 * BLOCK_ROWS;
 
 /** How the splits of a tree may be decided (see the top of this file). */
 const WALK_GENERAL = 0; // goesLeft at every split
@@ -52,6 +73,18 @@ export class JsEngine implements Engine {
   // per call scratch, grown as needed: 1 for the rows that hold a NaN; the leaf record of each row
   private rowHasNaN = new Uint8Array(0);
   private rowLeaf = new Int32Array(0);
+  // partition scratch (see partitionTree)
+  /** Row numbers within the block: the block's rows at ORDER, and the two lists at LIST_A and LIST_B. */
+  private readonly lists = new Int32Array(3 * BLOCK_ROWS);
+  /** The block's rows feature by feature: a split reads one feature of its rows, from few cache lines. */
+  private columns = new Float64Array(0);
+  /** The first row of the block, and its number of rows (the length of its columns). */
+  private blockFirst = 0;
+  private blockRows = 0;
+  /** Parts waiting for their turn, four ints each: record, list, lo, hi (rows list + lo .. list + hi - 1). */
+  private readonly stack: Int32Array;
+  /** The leaf parts of a tree, four ints each like the stack's: never empty, so at most one per row. */
+  private readonly leafParts = new Int32Array(4 * BLOCK_ROWS);
   private shap: TreeShap | null = null;
   private warmUpSum = 0;
 
@@ -68,6 +101,8 @@ export class JsEngine implements Engine {
     this.right = new Int32Array(numNodes);
     this.value = new Float64Array(numNodes);
     this.treeWalk = new Uint8Array(numTrees);
+    // depth-first, the stack holds at most one waiting sibling per level, plus the two children
+    this.stack = new Int32Array(4 * (layout.maxDepth + 2));
     for (let tree = 0; tree < numTrees; tree++) {
       let walk = WALK_NUMERIC;
       for (let record = treeStart[tree]; record < treeStart[tree + 1]; record++) {
@@ -90,10 +125,17 @@ export class JsEngine implements Engine {
   }
 
   raw(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
+    const out = new Float64Array(numRows * this.layout.numClass);
+    this.findMissing(numRows);
+    if (numRows < MIN_PARTITION_ROWS) this.rawByWalks(out, numRows, treeBegin, treeEnd);
+    else this.rawByPartition(out, numRows, treeBegin, treeEnd);
+    return out;
+  }
+
+  /** raw, one walk per row and tree: for calls too small for a partition to pay off. */
+  private rawByWalks(out: Float64Array, numRows: number, treeBegin: number, treeEnd: number): void {
     const { numClass, treeFlags } = this.layout;
     const { value, stride } = this;
-    const out = new Float64Array(numRows * numClass);
-    this.findMissing(numRows);
     // trees in order, so each class's sum adds the same terms in the same order as LightGBM
     let cls = treeBegin % numClass;
     for (let tree = treeBegin; tree < treeEnd; tree++) {
@@ -109,19 +151,50 @@ export class JsEngine implements Engine {
       }
       if (++cls === numClass) cls = 0;
     }
-    return out;
+  }
+
+  /** raw, a block of rows at a time, each tree partitioning the block (see the top of this file). */
+  private rawByPartition(out: Float64Array, numRows: number, treeBegin: number, treeEnd: number): void {
+    const numClass = this.layout.numClass;
+    for (let first = 0; first < numRows; first += BLOCK_ROWS) {
+      const count = Math.min(BLOCK_ROWS, numRows - first);
+      const clean = this.startBlock(first, count);
+      // trees in order, so each class's sum adds the same terms in the same order as LightGBM
+      let cls = treeBegin % numClass;
+      for (let tree = treeBegin; tree < treeEnd; tree++) {
+        const numParts = this.partitionTree(tree, clean, count);
+        this.addLeafOutputs(out, tree, cls, numParts);
+        if (++cls === numClass) cls = 0;
+      }
+    }
   }
 
   leaves(numRows: number, treeBegin: number, treeEnd: number): Int32Array {
+    const out = new Int32Array(numRows * (treeEnd - treeBegin));
+    this.findMissing(numRows);
+    if (numRows < MIN_PARTITION_ROWS) this.leavesByWalks(out, numRows, treeBegin, treeEnd);
+    else this.leavesByPartition(out, numRows, treeBegin, treeEnd);
+    return out;
+  }
+
+  private leavesByWalks(out: Int32Array, numRows: number, treeBegin: number, treeEnd: number): void {
     const width = treeEnd - treeBegin;
     const nodeLeaf = this.layout.nodeLeaf;
-    const out = new Int32Array(numRows * width);
-    this.findMissing(numRows);
     for (let tree = treeBegin; tree < treeEnd; tree++) {
       const leaves = this.walkTree(tree, numRows);
       for (let i = 0; i < numRows; i++) out[i * width + tree - treeBegin] = nodeLeaf[leaves[i]];
     }
-    return out;
+  }
+
+  private leavesByPartition(out: Int32Array, numRows: number, treeBegin: number, treeEnd: number): void {
+    for (let first = 0; first < numRows; first += BLOCK_ROWS) {
+      const count = Math.min(BLOCK_ROWS, numRows - first);
+      const clean = this.startBlock(first, count);
+      for (let tree = treeBegin; tree < treeEnd; tree++) {
+        const numParts = this.partitionTree(tree, clean, count);
+        this.writeLeafNumbers(out, treeEnd - treeBegin, tree - treeBegin, numParts);
+      }
+    }
   }
 
   contributions(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
@@ -214,6 +287,164 @@ export class JsEngine implements Engine {
     return rowLeaf;
   }
 
+  /** Sets up the block of rows first .. first + count - 1 (columns and ORDER); returns orderByNaN's count. */
+  private startBlock(first: number, count: number): number {
+    this.blockFirst = first;
+    this.blockRows = count;
+    this.copyColumns(first, count);
+    return this.orderByNaN(first, count);
+  }
+
+  /** Copies the block's rows to `columns`, feature by feature. */
+  private copyColumns(first: number, count: number): void {
+    const size = this.leafSlot * count;
+    if (this.columns.length < size) this.columns = new Float64Array(size);
+    const { columns, rows, stride, leafSlot } = this;
+    for (let f = 0; f < leafSlot; f++) {
+      for (let x = 0, from = first * stride + f, to = f * count; x < count; x++, from += stride) columns[to + x] = rows[from];
+    }
+  }
+
+  /**
+   * Lists the block's rows (first .. first + count - 1, numbered from 0 within the block) at ORDER:
+   * rows without NaN first, rows with NaN last, so that each group is partitioned with its cheapest
+   * exact decision. Returns how many rows are without NaN. findMissing must have marked the rows.
+   */
+  private orderByNaN(first: number, count: number): number {
+    const { lists, rowHasNaN } = this;
+    let clean = ORDER;
+    let dirty = ORDER + count - 1;
+    for (let x = 0; x < count; x++) {
+      if (rowHasNaN[first + x] === 0) lists[clean++] = x;
+      else lists[dirty--] = x;
+    }
+    return clean - ORDER;
+  }
+
+  /**
+   * Sends the block's rows listed at ORDER through `tree`: the rows without NaN (the first `clean` of
+   * the `count`) and those with NaN apart, each with its cheapest exact decision. Returns how many
+   * leaf parts it wrote to leafParts: each row of the block is in exactly one.
+   */
+  private partitionTree(tree: number, clean: number, count: number): number {
+    const walk = this.treeWalk[tree];
+    const root = this.treeStart[tree];
+    if (count >= WARM_UP_ROWS && tree + 1 < this.layout.numTrees) this.warmUp(tree + 1);
+    const numParts = this.splitPart(root, 0, clean, walk !== WALK_GENERAL, 0);
+    return this.splitPart(root, clean, count, walk === WALK_NUMERIC, numParts);
+  }
+
+  /**
+   * Sends the rows listed at ORDER + [begin, end) down the tree from `root`, depth-first. At each split
+   * the split's part of its list is partitioned into the same part of the other list (the root's
+   * from ORDER into LIST_A, then back and forth): a part's range never changes, so siblings never
+   * collide, and a leaf's rows stay where its parent wrote them. Each leaf part (leaf, list, lo, hi)
+   * is appended to leafParts after the `numParts` there; returns the new count. `byThreshold`:
+   * `value <= threshold` decides every split for these rows.
+   */
+  private splitPart(root: number, begin: number, end: number, byThreshold: boolean, numParts: number): number {
+    if (begin >= end) return numParts;
+    const { stack, feature, right, leafSlot } = this;
+    if (feature[root] === leafSlot) return this.addLeafPart(numParts, root, ORDER, begin, end);
+    stack[0] = root;
+    stack[1] = ORDER;
+    stack[2] = begin;
+    stack[3] = end;
+    let top = 4;
+    while (top > 0) {
+      top -= 4;
+      const record = stack[top];
+      const list = stack[top + 1];
+      const lo = stack[top + 2];
+      const hi = stack[top + 3];
+      const into = list === LIST_A ? LIST_B : LIST_A;
+      const split = byThreshold
+        ? partitionByThreshold(this.lists, this.columns, feature[record] * this.blockRows, this.value[record], list, into, lo, hi)
+        : this.partitionByDecision(record, list, into, lo, hi);
+      // children that are leaves end here; split children wait, the right one under the left one
+      const rightChild = right[record];
+      const leftChild = record + 1;
+      if (split < hi) {
+        if (feature[rightChild] === leafSlot) numParts = this.addLeafPart(numParts, rightChild, into, split, hi);
+        else top = this.push(top, rightChild, into, split, hi);
+      }
+      if (split > lo) {
+        if (feature[leftChild] === leafSlot) numParts = this.addLeafPart(numParts, leftChild, into, lo, split);
+        else top = this.push(top, leftChild, into, lo, split);
+      }
+    }
+    return numParts;
+  }
+
+  /** Puts part (record, list, lo, hi) on the stack at `top`; returns the new top. */
+  private push(top: number, record: number, list: number, lo: number, hi: number): number {
+    const stack = this.stack;
+    stack[top] = record;
+    stack[top + 1] = list;
+    stack[top + 2] = lo;
+    stack[top + 3] = hi;
+    return top + 4;
+  }
+
+  /** Appends leaf part (leaf, list, lo, hi) to leafParts, which holds numParts; returns the new count. */
+  private addLeafPart(numParts: number, leaf: number, list: number, lo: number, hi: number): number {
+    const at = 4 * numParts;
+    const leafParts = this.leafParts;
+    leafParts[at] = leaf;
+    leafParts[at + 1] = list;
+    leafParts[at + 2] = lo;
+    leafParts[at + 3] = hi;
+    return numParts + 1;
+  }
+
+  /** partitionByThreshold for split `record`, deciding with goesLeft (on the rows, not the columns). */
+  private partitionByDecision(record: number, from: number, into: number, lo: number, hi: number): number {
+    const { lists, stride, blockFirst } = this;
+    let l = into + lo;
+    let r = into + hi - 1;
+    for (let i = from + lo; i < from + hi; i++) {
+      const row = lists[i];
+      const left = +this.goesLeft(record, (blockFirst + row) * stride); // `+`: no branch on the row
+      lists[l] = row;
+      lists[r] = row;
+      l += left;
+      r += left - 1;
+    }
+    return l - into;
+  }
+
+  /** Adds each leaf part's output (partitionTree) to its rows' sums of class `cls`. */
+  private addLeafOutputs(out: Float64Array, tree: number, cls: number, numParts: number): void {
+    const { lists, leafParts, value, stride, blockFirst } = this;
+    const numClass = this.layout.numClass;
+    const linear = (this.layout.treeFlags[tree] & TREE_LINEAR) !== 0;
+    // sums of the block's rows, from row 0 of the block: sumBase + numClass * (row in block)
+    const sumBase = blockFirst * numClass + cls;
+    for (let at = 0; at < 4 * numParts; at += 4) {
+      const leaf = leafParts[at];
+      const begin = leafParts[at + 1] + leafParts[at + 2];
+      const end = leafParts[at + 1] + leafParts[at + 3];
+      if (!linear) addToListedRows(out, sumBase, numClass, value[leaf], lists, begin, end);
+      else {
+        for (let i = begin; i < end; i++) {
+          const row = blockFirst + lists[i];
+          out[row * numClass + cls] += this.linearOutput(leaf, row * stride);
+        }
+      }
+    }
+  }
+
+  /** Writes each leaf part's LightGBM leaf number (partitionTree) to its rows' column `column`. */
+  private writeLeafNumbers(out: Int32Array, width: number, column: number, numParts: number): void {
+    const { lists, leafParts, blockFirst } = this;
+    const nodeLeaf = this.layout.nodeLeaf;
+    for (let at = 0; at < 4 * numParts; at += 4) {
+      const leafNumber = nodeLeaf[leafParts[at]];
+      const list = leafParts[at + 1];
+      for (let i = list + leafParts[at + 2], end = list + leafParts[at + 3]; i < end; i++) out[(blockFirst + lists[i]) * width + column] = leafNumber;
+    }
+  }
+
   /**
    * Reads one node of each cache line of a tree's records, so that they are on their way into the
    * cache while the tree before it is walked: the first walks of a tree would otherwise wait for each
@@ -254,4 +485,69 @@ function numericLeaf(
     f = feature[record];
   }
   return record;
+}
+
+/**
+ * Partitions the rows listed at lists[from + lo .. from + hi) into lists[into + lo .. into + hi): rows
+ * whose value in `column` (columns[column + row]) is <= threshold to the front, in order, the others
+ * to the back. Each row is written at both ends and only one end moves, so no branch depends on a
+ * row; `+` of a comparison compiles to a flag move, where `? 1 : 0` would be a branch. Four rows a
+ * step share the loop's own checks. Returns where the right rows begin (relative to `into`).
+ */
+function partitionByThreshold(
+  lists: Int32Array, columns: Float64Array, column: number, threshold: number, from: number, into: number, lo: number, hi: number,
+): number {
+  let l = into + lo;
+  let r = into + hi - 1;
+  let i = from + lo;
+  const end = from + hi;
+  for (; i + 3 < end; i += 4) {
+    const a = lists[i];
+    const b = lists[i + 1];
+    const c = lists[i + 2];
+    const d = lists[i + 3];
+    const leftA = +(columns[column + a] <= threshold);
+    const leftB = +(columns[column + b] <= threshold);
+    const leftC = +(columns[column + c] <= threshold);
+    const leftD = +(columns[column + d] <= threshold);
+    lists[l] = a;
+    lists[r] = a;
+    l = (l + leftA) | 0;
+    r = (r + leftA - 1) | 0;
+    lists[l] = b;
+    lists[r] = b;
+    l = (l + leftB) | 0;
+    r = (r + leftB - 1) | 0;
+    lists[l] = c;
+    lists[r] = c;
+    l = (l + leftC) | 0;
+    r = (r + leftC - 1) | 0;
+    lists[l] = d;
+    lists[r] = d;
+    l = (l + leftD) | 0;
+    r = (r + leftD - 1) | 0;
+  }
+  for (; i < end; i++) {
+    const a = lists[i];
+    const leftA = +(columns[column + a] <= threshold);
+    lists[l] = a;
+    lists[r] = a;
+    l = (l + leftA) | 0;
+    r = (r + leftA - 1) | 0;
+  }
+  return l - into;
+}
+
+/** Adds `output` to sums[sumBase + numClass * row] for each row listed in lists[begin, end); two rows a step. */
+function addToListedRows(
+  sums: Float64Array, sumBase: number, numClass: number, output: number, lists: Int32Array, begin: number, end: number,
+): void {
+  let i = begin;
+  for (; i + 1 < end; i += 2) {
+    const a = sumBase + numClass * lists[i];
+    const b = sumBase + numClass * lists[i + 1];
+    sums[a] += output;
+    sums[b] += output;
+  }
+  if (i < end) sums[sumBase + numClass * lists[i]] += output;
 }
