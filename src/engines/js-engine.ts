@@ -40,8 +40,12 @@ const WARM_UP_ROWS = 16;
  * row by row. Measured on `large` and `adult_binary`: below about 200 rows the walks are faster.
  */
 const MIN_PARTITION_ROWS = 256;
-/** Rows per block of a partitioned call: the block's columns stay in cache while every tree goes through it. */
+/**
+ * Rows per block of a partitioned call at most: the block's columns stay in cache while every tree
+ * goes through it. Wide models get fewer rows a block, so that the columns stay within COLUMN_BYTES.
+ */
 const BLOCK_ROWS = 2048;
+const COLUMN_BYTES = 4 << 20;
 /** Where each row list starts in `lists`: the block's rows in order, then the two lists partitions ping-pong between. */
 const ORDER = 0;
 const LIST_A = BLOCK_ROWS;
@@ -85,6 +89,8 @@ export class JsEngine implements Engine {
   private readonly stack: Int32Array;
   /** The leaf parts of a tree, four ints each like the stack's: never empty, so at most one per row. */
   private readonly leafParts = new Int32Array(4 * BLOCK_ROWS);
+  /** Rows per block for this model (BLOCK_ROWS, fewer for wide models). */
+  private readonly blockSize: number;
   private shap: TreeShap | null = null;
   private warmUpSum = 0;
 
@@ -103,6 +109,7 @@ export class JsEngine implements Engine {
     this.treeWalk = new Uint8Array(numTrees);
     // depth-first, the stack holds at most one waiting sibling per level, plus the two children
     this.stack = new Int32Array(4 * (layout.maxDepth + 2));
+    this.blockSize = Math.max(64, Math.min(BLOCK_ROWS, Math.floor(COLUMN_BYTES / (8 * numFeatures))));
     for (let tree = 0; tree < numTrees; tree++) {
       let walk = WALK_NUMERIC;
       for (let record = treeStart[tree]; record < treeStart[tree + 1]; record++) {
@@ -156,8 +163,8 @@ export class JsEngine implements Engine {
   /** raw, a block of rows at a time, each tree partitioning the block (see the top of this file). */
   private rawByPartition(out: Float64Array, numRows: number, treeBegin: number, treeEnd: number): void {
     const numClass = this.layout.numClass;
-    for (let first = 0; first < numRows; first += BLOCK_ROWS) {
-      const count = Math.min(BLOCK_ROWS, numRows - first);
+    for (let first = 0; first < numRows; first += this.blockSize) {
+      const count = Math.min(this.blockSize, numRows - first);
       const clean = this.startBlock(first, count);
       // trees in order, so each class's sum adds the same terms in the same order as LightGBM
       let cls = treeBegin % numClass;
@@ -187,8 +194,8 @@ export class JsEngine implements Engine {
   }
 
   private leavesByPartition(out: Int32Array, numRows: number, treeBegin: number, treeEnd: number): void {
-    for (let first = 0; first < numRows; first += BLOCK_ROWS) {
-      const count = Math.min(BLOCK_ROWS, numRows - first);
+    for (let first = 0; first < numRows; first += this.blockSize) {
+      const count = Math.min(this.blockSize, numRows - first);
       const clean = this.startBlock(first, count);
       for (let tree = treeBegin; tree < treeEnd; tree++) {
         const numParts = this.partitionTree(tree, clean, count);
