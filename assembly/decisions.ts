@@ -2,7 +2,7 @@
 // walks use. Rows arrive prepared (src/engines/rows.ts): |x| <= kZeroThreshold is already +0, and
 // the slot after the features holds NaN.
 import {
-  CATEGORICAL, CATEGORY_BITS, catBounds, catWords, DEFAULT_LEFT, edgeCounts, edges, FEATURE_MASK, indexOf, isLeaf, LEAF,
+  CATEGORICAL, CATEGORY_BITS, catBounds, catWords, compactEdges, DEFAULT_LEFT, edgeCounts, edges, FEATURE_MASK, indexOf, isLeaf, LEAF,
   linearBegin, linearCoeff, linearConst, linearFeature, MISSING_ZERO, NAN_LEFT, RECORD_BYTES, COMPACT_RECORD_BYTES,
   TREE_CATEGORICAL, TREE_MISSING_ZERO,
 } from "./model";
@@ -93,8 +93,6 @@ export const COMPACT: i32 = 8;
 
 /** Feature f of a row is at row + (f << ROW_MAJOR): rows one after another. */
 export const ROW_MAJOR: i32 = 3;
-/** Feature f of a row is at row + (f << TRANSPOSED): eight rows interleaved, feature by feature. */
-export const TRANSPOSED: i32 = 6;
 
 /** Where a split (its word: wordAt) reads its feature, from a row's start. */
 @inline export function featureOffset(selection: i32, shift: i32, meta: u32): usize {
@@ -139,6 +137,7 @@ export const TRANSPOSED: i32 = 6;
 
 // Keep in step with src/engines/binning.ts.
 const EDGE_SLOTS_LOG2: usize = 6;
+const COMPACT_EDGE_SLOTS_LOG2: usize = 8;
 const MAX_CATEGORY: i32 = 61;
 const NOT_A_CATEGORY: i32 = 62;
 
@@ -152,15 +151,20 @@ export function binOf(feature: i32, value: f64): i32 {
   }
   if (value != value) return count + 1;
   if (value == 0) return count + 2;
-  // how many thresholds lie below the value: a branch-free binary search over the padded edges
-  const first = edges + (<usize>feature << (EDGE_SLOTS_LOG2 + 3));
+  return thresholdsBelow(edges + (<usize>feature << (EDGE_SLOTS_LOG2 + 3)), EDGE_SLOTS_LOG2, value);
+}
+
+/** A value's bin for compact records (model.ts: setCompact): the feature's thresholds below it. Not NaN. */
+export function compactBinOf(feature: i32, value: f64): i32 {
+  return thresholdsBelow(compactEdges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3)), COMPACT_EDGE_SLOTS_LOG2, value);
+}
+
+/** How many of the 2^log2Slots sorted doubles from `first` lie below `value`: a branch-free binary search. */
+@inline function thresholdsBelow(first: usize, log2Slots: usize, value: f64): i32 {
   let below = 0;
-  below += select<i32>(32, 0, load<f64>(first + (<usize>(below + 31) << 3)) < value);
-  below += select<i32>(16, 0, load<f64>(first + (<usize>(below + 15) << 3)) < value);
-  below += select<i32>(8, 0, load<f64>(first + (<usize>(below + 7) << 3)) < value);
-  below += select<i32>(4, 0, load<f64>(first + (<usize>(below + 3) << 3)) < value);
-  below += select<i32>(2, 0, load<f64>(first + (<usize>(below + 1) << 3)) < value);
-  below += select<i32>(1, 0, load<f64>(first + (<usize>below << 3)) < value);
+  for (let step = 1 << (<i32>log2Slots - 1); step > 0; step >>= 1) {
+    below += select<i32>(step, 0, load<f64>(first + (<usize>(below + step - 1) << 3)) < value);
+  }
   return below + <i32>(load<f64>(first + (<usize>below << 3)) < value);
 }
 

@@ -10,6 +10,8 @@
 // A leaf's feature is the row's extra slot, which holds NaN, and NaN goes right at a leaf (NAN_LEFT
 // clear): stepping from a leaf stays on it.
 
+import { compactBinOf } from "./decisions";
+
 export const FEATURE_MASK: u32 = 0x00ffffff;
 export const CATEGORICAL: u32 = 1 << 24;
 export const DEFAULT_LEFT: u32 = 1 << 25;
@@ -45,7 +47,7 @@ export let edges: usize = 0; // f64 per feature x EDGE_SLOTS: sorted thresholds,
 export let edgeCounts: usize = 0; // i32 per feature: thresholds, or -1 for a categorical feature
 /** The records the fast walks take: the binned copy when there is one, else the f64 records. */
 export let walkNodes: usize = 0;
-// Compact records (src/engines/binning.ts: compactModel), when the model has them: see setCompact.
+// Compact records (src/engines/binning.ts: compactEdges), when the model has them: see setCompact.
 export let compact: bool = false;
 export let compactNodes: usize = 0; // u32 per record
 export let compactLeafValues: usize = 0; // f64 per leaf, in record order
@@ -159,24 +161,6 @@ export function setCompact(edgesPtr: usize, recordsPtr: usize, leafValuesPtr: us
 }
 
 export const COMPACT_LEAF: u32 = 1 << 31;
-
-/** Thresholds per feature as the compact records' edges hold them: bins fit in a byte. */
-export const COMPACT_EDGE_SLOTS_LOG2: usize = 8;
-
-/** The number of a feature's thresholds below `value` (not NaN): a branch-free binary search. */
-@inline export function compactBinOf(feature: i32, value: f64): i32 {
-  const first = compactEdges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3));
-  let below = 0;
-  below += select<i32>(128, 0, load<f64>(first + (<usize>(below + 127) << 3)) < value);
-  below += select<i32>(64, 0, load<f64>(first + (<usize>(below + 63) << 3)) < value);
-  below += select<i32>(32, 0, load<f64>(first + (<usize>(below + 31) << 3)) < value);
-  below += select<i32>(16, 0, load<f64>(first + (<usize>(below + 15) << 3)) < value);
-  below += select<i32>(8, 0, load<f64>(first + (<usize>(below + 7) << 3)) < value);
-  below += select<i32>(4, 0, load<f64>(first + (<usize>(below + 3) << 3)) < value);
-  below += select<i32>(2, 0, load<f64>(first + (<usize>(below + 1) << 3)) < value);
-  below += select<i32>(1, 0, load<f64>(first + (<usize>below << 3)) < value);
-  return below + <i32>(load<f64>(first + (<usize>below << 3)) < value);
-}
 
 @inline function numNodes(): i32 {
   return load<i32>(treeStarts + (<usize>numTrees << 2));

@@ -15,11 +15,11 @@
 // Whatever the path, each row's outputs are added per class in tree order, as LightGBM does, so
 // sums are bit-identical whatever the batch size or the block a row falls in.
 import {
-  ANY, anyNaN, BINNED, binOf, COMPACT, featureOffset, isLeafWord, leafFor, leftChild, leftOf, rightChild, linearOutput, nextRecord, PLAIN, ROW_MAJOR, selectionFor,
+  ANY, anyNaN, BINNED, binOf, COMPACT, compactBinOf, featureOffset, isLeafWord, leafFor, leftChild, leftOf, rightChild, linearOutput, nextRecord, PLAIN, ROW_MAJOR, selectionFor,
   WITH_CATEGORIES, WITH_MISSING, wordAt,
 } from "./decisions";
 import {
-  binned, compact, COMPACT_LEAF, compactBinOf, compactLeafValues, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags, nodeLeaves, nodes, numClass,
+  binned, compact, COMPACT_LEAF, compactLeafValues, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags, nodeLeaves, nodes, numClass,
   numFeatures, numTrees, rootOf, rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, treeStarts, walkNodes,
 } from "./model";
 
