@@ -6,6 +6,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { decimalFallbacks } from "../src/model/decimal";
 import { loadModel } from "../src/model/load-model";
+import { TreeNodeReader } from "../src/model/tree-nodes";
 import { decimalValue } from "../src/model/tokens";
 import { allCases, type GoldenCase } from "./support/fixtures";
 import { prng } from "./support/prng";
@@ -188,7 +189,8 @@ describe("decimal -> double conversion of the model parser", function () {
     let numbers = 0;
     for (const c of allCases()) {
       const text = modelText(c);
-      const { trees } = loadModel(text).file;
+      const { file } = loadModel(text);
+      const nodes = new TreeNodeReader(text, file);
       let tree = -1;
       for (const line of text.split("\n")) {
         if (line.startsWith("Tree=")) tree++;
@@ -196,7 +198,9 @@ describe("decimal -> double conversion of the model parser", function () {
         const key = line.slice(0, line.indexOf("="));
         if (key !== "threshold" && key !== "leaf_value") continue;
         const expected = line.slice(key.length + 1).split(" ").filter(Boolean).map(reference);
-        const parsed = key === "threshold" ? trees[tree].threshold : trees[tree].leafValue;
+        const { numLeaves } = file.trees[tree];
+        const read = nodes.read(file.trees[tree]);
+        const parsed = key === "threshold" ? read.threshold.subarray(0, numLeaves - 1) : read.leafValue.subarray(0, numLeaves);
         const differ = expected.findIndex((value, i) => !Object.is(parsed[i], value));
         expect(differ, `${c.id} Tree=${tree} ${key}: value ${differ + 1}`).to.equal(-1);
         expect(parsed.length, `${c.id} Tree=${tree} ${key}`).to.equal(expected.length);
