@@ -1,5 +1,5 @@
 // Decimal text -> double, correctly rounded: exactly the double Number(token) gives (and LightGBM's
-// precise strtod-style parser), read from char codes of the model text without a string per number.
+// precise strtod-style parser), read from the bytes of a list (tokens.ts) without a string per number.
 //
 // Why not just Number(): a model stores its thresholds and leaf values as %.17g, and `large` holds
 // half a million of them; cutting each out as a substring and calling Number() costs 140-200 ns a
@@ -49,22 +49,24 @@ export function decimalFallbacks(): number {
 /**
  * Reads the token that starts at text[start] and ends at the next space or at `end`, as C's strtod
  * reads a whole token: [sign] digits [. digits] [e [sign] digits], or inf / infinity / nan in any
- * case (Number() would also take "", "0x1f" or " 1", and not "inf"). Writes its value to out[at]
- * and returns where the token ends, or returns -1 when the token is not such a number.
+ * case (Number() would also take "", "0x1f" or " 1", and not "inf"). `text` holds character codes
+ * (ASCII; any other character as a code that is not part of a number), and text[end] must be a
+ * space (tokens.ts puts one there): every loop stops at it without a bounds check. Writes the value
+ * to out[at] and returns where the token ends, or returns -1 when the token is not such a number.
  */
-export function readDecimal(text: string, start: number, end: number, out: Float64Array, at: number): number {
+export function readDecimal(text: Uint8Array, start: number, end: number, out: Float64Array, at: number): number {
   let i = start;
-  let code = i < end ? text.charCodeAt(i) : -1;
+  let code = text[i];
   const negative = code === MINUS;
-  if (code === MINUS || code === PLUS) code = ++i < end ? text.charCodeAt(i) : -1;
+  if (code === MINUS || code === PLUS) code = text[++i];
   const mantissaStart = i;
   let point = -1; // where the fraction's digits start, if there is a decimal point
   // Leading zeros, before and after the point, add nothing to the value.
-  while (code === ZERO) code = ++i < end ? text.charCodeAt(i) : -1;
+  while (code === ZERO) code = text[++i];
   if (code === DOT) {
     point = i + 1;
-    code = ++i < end ? text.charCodeAt(i) : -1;
-    while (code === ZERO) code = ++i < end ? text.charCodeAt(i) : -1;
+    code = text[++i];
+    while (code === ZERO) code = text[++i];
   }
   // The significant digits: the first HIGH_DIGITS in `high`, the next ones up to MAX_DIGITS in `low`;
   // beyond that they are only counted (Number() reads such tokens).
@@ -82,24 +84,24 @@ export function readDecimal(text: string, start: number, end: number, out: Float
     } else {
       break;
     }
-    code = ++i < end ? text.charCodeAt(i) : -1;
+    code = text[++i];
   }
   if (i - mantissaStart === (point < 0 ? 0 : 1)) return special(text, start, end, out, at); // no digits
   // value = (the significant digits as an integer) * 10^exponent
   let exponent = point < 0 ? 0 : point - i;
   if (code === LOWER_E || code === UPPER_E) {
-    code = ++i < end ? text.charCodeAt(i) : -1;
+    code = text[++i];
     const negativeExponent = code === MINUS;
-    if (code === MINUS || code === PLUS) code = ++i < end ? text.charCodeAt(i) : -1;
+    if (code === MINUS || code === PLUS) code = text[++i];
     if (!(code >= ZERO && code <= NINE)) return -1;
     let written = 0;
     while (code >= ZERO && code <= NINE) {
       if (written < 1e6) written = written * 10 + (code - ZERO); // beyond: 0 or Infinity, Number() says which
-      code = ++i < end ? text.charCodeAt(i) : -1;
+      code = text[++i];
     }
     exponent += negativeExponent ? -written : written;
   }
-  if (code !== -1 && code !== SPACE) return -1;
+  if (code !== SPACE) return -1;
   if (significant === 0) {
     out[at] = negative ? -0 : 0;
     return i;
@@ -107,16 +109,23 @@ export function readDecimal(text: string, start: number, end: number, out: Float
   const lowDigits = significant > HIGH_DIGITS ? Math.min(significant, MAX_DIGITS) - HIGH_DIGITS : 0;
   if (significant > MAX_DIGITS || !writeScaled(out, at, negative, high, low, lowDigits, exponent)) {
     fallbacks++;
-    out[at] = Number(text.slice(start, i));
+    out[at] = Number(tokenString(text, start, i));
   }
   return i;
 }
 
+/** text[start, end) as a string (cold paths only: a string built in a loop slows V8's code for all of it). */
+function tokenString(text: Uint8Array, start: number, end: number): string {
+  let token = "";
+  for (let i = start; i < end; i += 4096) token += String.fromCharCode(...text.subarray(i, Math.min(i + 4096, end)));
+  return token;
+}
+
 /** inf, infinity or nan, in any case, with an optional sign. */
-function special(text: string, start: number, end: number, out: Float64Array, at: number): number {
-  let stop = text.indexOf(" ", start);
+function special(text: Uint8Array, start: number, end: number, out: Float64Array, at: number): number {
+  let stop = text.indexOf(SPACE, start);
   if (stop < 0 || stop > end) stop = end;
-  const token = text.slice(start, stop).toLowerCase();
+  const token = tokenString(text, start, stop).toLowerCase();
   const unsigned = token.replace(/^[-+]/, "");
   if (unsigned === "inf" || unsigned === "infinity") out[at] = token.startsWith("-") ? -Infinity : Infinity;
   else if (unsigned === "nan") out[at] = NaN;
