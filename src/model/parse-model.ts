@@ -296,6 +296,36 @@ function readTreeBlock(lines: LineReader, index: number, numFeatures: number): T
   return tree;
 }
 
+/** The keys LightGBM writes in tree blocks, by their length and first and last characters. */
+const TREE_KEYS = new Map<number, string[]>();
+const keyHash = (length: number, first: number, last: number) => (length << 16) | (first << 8) | last;
+for (const key of [
+  "num_leaves", "num_cat", "split_feature", "split_gain", "threshold", "decision_type", "left_child", "right_child",
+  "leaf_value", "leaf_weight", "leaf_count", "internal_value", "internal_weight", "internal_count", "shrinkage",
+  "cat_boundaries", "cat_threshold", "is_linear", "leaf_const", "num_features", "leaf_features", "leaf_coeff",
+]) {
+  const hash = keyHash(key.length, key.charCodeAt(0), key.charCodeAt(key.length - 1));
+  TREE_KEYS.set(hash, [...(TREE_KEYS.get(hash) ?? []), key]);
+}
+
+/**
+ * text[start, end) as a key: for LightGBM's own keys their string literal, which Map lookups with
+ * the same literal find by identity (a string cut from the text is hashed and compared by content).
+ */
+function treeKey(text: string, start: number, end: number): string {
+  const known = TREE_KEYS.get(keyHash(end - start, text.charCodeAt(start), text.charCodeAt(end - 1)));
+  if (known !== undefined) {
+    for (const key of known) if (sameChars(text, start, key)) return key;
+  }
+  return text.slice(start, end);
+}
+
+/** Whether text holds `key` at `start`. */
+function sameChars(text: string, start: number, key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (text.charCodeAt(start + i) !== key.charCodeAt(i)) return false;
+  return true;
+}
+
 /** The key=value lines of one tree block, read as spans of the text, and their decoding. */
 export class BlockValues {
   constructor(
@@ -316,7 +346,7 @@ export class BlockValues {
     while (lines.advance() && !lines.isBlank() && !lines.isTreeBoundary()) {
       const eq = lines.equalsSign();
       if (eq <= lines.start) fail(`expected key=value, found "${preview(lines.line())}"`);
-      const key = text.slice(lines.start, eq);
+      const key = treeKey(text, lines.start, eq);
       if (keys.has(key)) fail(`${key} appears twice`);
       if (keys.size >= MAX_TREE_KEYS) fail("too many lines (a blank line must end each tree)");
       keys.set(key, { line: lines.number, start: eq + 1, end: lines.end });
