@@ -249,6 +249,10 @@ function preview(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 
+/** The category lists of the trees without categorical splits, shared (a typed array costs a microsecond to create). */
+const NO_CATEGORY_SETS = new Int32Array([0]);
+const NO_CATEGORY_WORDS = new Uint32Array(0);
+
 /** Reads the block whose Tree= line is the current line; leaves `lines` on the line after it. */
 function readTreeBlock(lines: LineReader, index: number, numFeatures: number): TreeBlock {
   const declared = lines.line().slice("Tree=".length);
@@ -283,8 +287,8 @@ function readTreeBlock(lines: LineReader, index: number, numFeatures: number): T
     numLeaves,
     numCat,
     hasCounts: block.has("leaf_count") && (numLeaves === 1 || block.has("internal_count")),
-    catBoundaries: new Int32Array([0]),
-    catThreshold: new Uint32Array(0),
+    catBoundaries: NO_CATEGORY_SETS,
+    catThreshold: NO_CATEGORY_WORDS,
     linear: isLinear ? readLinearLeaves(block, numLeaves, numFeatures) : null,
   };
   if (numCat > 0) {
