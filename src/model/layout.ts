@@ -191,8 +191,10 @@ function flattenTree(tree: TreeBlock, nodes: TreeNodes, layout: ModelLayout, cur
   let nodeDepth = 0;
   let top = 0;
   if (numSplits > 0) splitSeen[0] = 1;
+  // the walk's record number lives in a local (cursor.record++ per record costs a load and a store)
+  let record = cursor.record - 1;
   for (;;) {
-    const record = cursor.record++;
+    record++;
     if (rightOf >= 0) nodeWords[4 * rightOf + 3] = record;
     if (linear) linear.begin[record] = cursor.linearTerm;
     if (nodeDepth > depth) depth = nodeDepth;
@@ -233,6 +235,7 @@ function flattenTree(tree: TreeBlock, nodes: TreeNodes, layout: ModelLayout, cur
     rightOf = -1;
     nodeDepth++;
   }
+  cursor.record = record + 1;
   if (numSplits > 0) assertAllReached(tree, splitSeen.subarray(0, numSplits), leafSeen.subarray(0, numLeaves));
   layout.treeFlags[tree.index] =
     (tree.linear ? TREE_LINEAR : 0) | (metaUnion & CATEGORICAL ? TREE_CATEGORICAL : 0) | (metaUnion & MISSING_ZERO ? TREE_MISSING_ZERO : 0);
