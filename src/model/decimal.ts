@@ -230,6 +230,15 @@ const HIGH_WORD = LITTLE_ENDIAN ? 1 : 0;
 const LOW_WORD = 1 - HIGH_WORD;
 
 /**
+ * Half the spacing of the doubles above one of biased exponent b: 2^(b - 1023 - 52) / 2. A table, not
+ * a double built from written words: a read of two just-written halves stalls the processor.
+ */
+const HALF_SPACING = new Float64Array(2048);
+HALF_SPACING[1023] = 2 ** -53;
+for (let b = 1024; b < 2048; b++) HALF_SPACING[b] = HALF_SPACING[b - 1] * 2;
+for (let b = 1022; b >= 0; b--) HALF_SPACING[b] = HALF_SPACING[b + 1] / 2;
+
+/**
  * Whether every real within ERROR_BOUND * rounded of rounded + rest (rounded > 0 a normal double,
  * |rest| at most half its spacing) rounds to `rounded`: strictly inside both half-spacings, so no
  * tie-breaking is involved. The spacing below a power of two is half the spacing above it.
@@ -238,10 +247,7 @@ function roundsTo(rounded: number, rest: number): boolean {
   WORDS[0] = rounded;
   const highBits = WORD_BITS[HIGH_WORD];
   const powerOfTwo = (highBits & 0xfffff) === 0 && WORD_BITS[LOW_WORD] === 0;
-  const biasedExponent = highBits >>> 20; // the sign bit is 0
-  WORD_BITS[HIGH_WORD] = (biasedExponent - 52) << 20; // the spacing above: 2^(exponent - 52)
-  WORD_BITS[LOW_WORD] = 0;
-  const halfAbove = WORDS[0] * 0.5;
+  const halfAbove = HALF_SPACING[highBits >>> 20]; // the sign bit is 0
   const halfBelow = powerOfTwo ? halfAbove * 0.5 : halfAbove;
   const bound = rounded * ERROR_BOUND;
   // both sums round monotonically, so a strict comparison of the rounded sums is one of the exact ones
