@@ -1,11 +1,11 @@
-// model.txt -> ModelFile: the text decoded into numbers, tree by tree, with the line each value came
+// model.txt -> ModelFile: the header, the trailer and the tree blocks, with the line each value came
 // from. Checks here are about the text (required keys, numbers, list lengths); the tree structure is
 // checked when the flat layout is built (layout.ts). Follows LightGBM's GBDT::LoadModelFromString and
 // Tree::Tree(const char*): which keys are required and what missing optional keys mean.
 //
 // A big model is tens of MB of number lists, so lines are read as offsets into the text and lists are
-// decoded in place (tokens.ts): no string per line or per number. Keys the scorer never reads
-// (split_gain, internal_value, internal_weight, leaf_weight, shrinkage) are only skipped over.
+// decoded from a reused byte copy (tokens.ts): no string per line or per number. Keys the scorer never
+// reads (split_gain, internal_value, internal_weight, leaf_weight, shrinkage) are only skipped over.
 // The lists with one value per node (split_feature ... internal_count), nearly all of a model's
 // numbers, are decoded later, tree by tree into reused arrays, as the layout is built (tree-nodes.ts).
 import { ModelFormatError } from "./errors";
