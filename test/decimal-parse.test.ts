@@ -6,7 +6,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { decimalFallbacks } from "../src/model/decimal";
 import { loadModel } from "../src/model/load-model";
-import { decimalValue } from "../src/model/tokens";
+import { TreeNodeReader } from "../src/model/tree-nodes";
+import { decimalValue, readDoubleList } from "../src/model/tokens";
 import { allCases, type GoldenCase } from "./support/fixtures";
 import { prng } from "./support/prng";
 
@@ -188,7 +189,8 @@ describe("decimal -> double conversion of the model parser", function () {
     let numbers = 0;
     for (const c of allCases()) {
       const text = modelText(c);
-      const { trees } = loadModel(text).file;
+      const { file } = loadModel(text);
+      const nodes = new TreeNodeReader(text, file);
       let tree = -1;
       for (const line of text.split("\n")) {
         if (line.startsWith("Tree=")) tree++;
@@ -196,7 +198,9 @@ describe("decimal -> double conversion of the model parser", function () {
         const key = line.slice(0, line.indexOf("="));
         if (key !== "threshold" && key !== "leaf_value") continue;
         const expected = line.slice(key.length + 1).split(" ").filter(Boolean).map(reference);
-        const parsed = key === "threshold" ? trees[tree].threshold : trees[tree].leafValue;
+        const { numLeaves } = file.trees[tree];
+        const read = nodes.read(file.trees[tree]);
+        const parsed = key === "threshold" ? read.threshold.subarray(0, numLeaves - 1) : read.leafValue.subarray(0, numLeaves);
         const differ = expected.findIndex((value, i) => !Object.is(parsed[i], value));
         expect(differ, `${c.id} Tree=${tree} ${key}: value ${differ + 1}`).to.equal(-1);
         expect(parsed.length, `${c.id} Tree=${tree} ${key}`).to.equal(expected.length);
@@ -245,6 +249,30 @@ describe("decimal -> double conversion of the model parser", function () {
     // Number() decides the strings within 2^-96 of a rounding midpoint: here the 17-digit odd integers
     // between 2^53 and 2^55 (exact ties, which no printed double is), about 0.3%
     expect(decimalFallbacks() - before).to.be.below(3_000);
+  });
+
+  it("digits read four at a time: every length to 21 and every point position, alone and within lists", () => {
+    const random = prng(SEED + 4);
+    const tokens: string[] = [];
+    for (let length = 1; length <= 21; length++) {
+      for (let at = 0; at <= length; at++) {
+        for (let k = 0; k < 20; k++) {
+          const run = digits(random, length);
+          const mantissa = at === length ? run : `${run.slice(0, at)}.${run.slice(at)}`;
+          tokens.push(`${pick(random, ["", "-"])}${"0".repeat(below(random, 3))}${mantissa}${pick(random, ["", "", "e-5", "e+17"])}`);
+        }
+      }
+    }
+    expect(mismatches(tokens)).to.deep.equal([]);
+    // the same tokens as lists, where a 4-byte load can reach past a token's end into the next one
+    const out = new Float64Array(64);
+    for (let first = 0; first < tokens.length; first += 50) {
+      const list = tokens.slice(first, first + 50);
+      const text = `x=${list.join(" ")}`;
+      expect(readDoubleList(out, text, 2, text.length, { key: "x", line: 1 })).to.equal(list.length);
+      const differ = list.findIndex((token, i) => !Object.is(out[i], reference(token)));
+      expect(differ, list[differ]).to.equal(-1);
+    }
   });
 
   it("300,000 random digit strings (long, short, leading zeros, exponents)", () => {

@@ -429,7 +429,8 @@ describe("numbers in tree lines", () => {
     for (const key of [...INTEGER_KEYS, ...DOUBLE_KEYS, "num_leaves", "num_cat"]) {
       const position = key.startsWith("num_") ? 0 : 2;
       const expected = DOUBLE_KEYS.includes(key) ? "a number" : "an integer";
-      for (const garbage of ["abc", "1.2.3", "0x10", "1e", "--1", "+-1", "1,5", "∞"]) {
+      // and characters whose low byte is a digit, a dot or a space (ı is U+0131, Ġ U+0120, ٥ an Arabic 5)
+      for (const garbage of ["abc", "1.2.3", "0x10", "1e", "--1", "+-1", "1,5", "∞", "1\u0131", "\u012e5", "2\u01202", "\u0665", "1\u{1d7ce}"]) {
         const { text, line } = setTreeValue(adult, 0, key, position, garbage);
         const shown = garbage.replace(/[.+]/g, "\\$&");
         expectModelError(text, new RegExp(`Tree=0 ${key}: value ${position + 1} is "${shown}", expected ${expected}`), line);

@@ -1,5 +1,5 @@
 // Decimal text -> double, correctly rounded: exactly the double Number(token) gives (and LightGBM's
-// precise strtod-style parser), read from char codes of the model text without a string per number.
+// precise strtod-style parser), read from the bytes of a list (tokens.ts) without a string per number.
 //
 // Why not just Number(): a model stores its thresholds and leaf values as %.17g, and `large` holds
 // half a million of them; cutting each out as a substring and calling Number() costs 140-200 ns a
@@ -23,9 +23,14 @@ const NINE = 57;
 const LOWER_E = 101;
 const UPPER_E = 69;
 
-/** Significant digits of the fast paths: %.17g writes 17. The first 9 go to `high`, the rest to `low`. */
+/**
+ * Significant digits of the fast paths: %.17g writes 17. Digits go to `high` until it holds at least
+ * HIGH_DIGITS (a run of four can take it to 11), the rest to `low`.
+ */
 const MAX_DIGITS = 17;
-const HIGH_DIGITS = 9;
+const HIGH_DIGITS = 8;
+/** Four ASCII digits in a little-endian 32-bit word have these high nibbles, and so do the digits + 6. */
+const FOUR_DIGITS = 0x33333333;
 /** Decimal exponents of the double-double path: products and their errors stay normal doubles. */
 const MIN_EXPONENT = -250;
 const MAX_EXPONENT = 250;
@@ -49,74 +54,120 @@ export function decimalFallbacks(): number {
 /**
  * Reads the token that starts at text[start] and ends at the next space or at `end`, as C's strtod
  * reads a whole token: [sign] digits [. digits] [e [sign] digits], or inf / infinity / nan in any
- * case (Number() would also take "", "0x1f" or " 1", and not "inf"). Writes its value to out[at]
- * and returns where the token ends, or returns -1 when the token is not such a number.
+ * case (Number() would also take "", "0x1f" or " 1", and not "inf"). `text` holds character codes
+ * (ASCII; any other character as a code that is not part of a number), and text[end] must be a
+ * space (tokens.ts puts one there): every loop stops at it without a bounds check; and 3 more bytes
+ * must follow (a 4-byte load may reach past the space). Writes the value
+ * to out[at] and returns where the token ends, or returns -1 when the token is not such a number.
  */
-export function readDecimal(text: string, start: number, end: number, out: Float64Array, at: number): number {
+export function readDecimal(text: Uint8Array, start: number, end: number, out: Float64Array, at: number): number {
   let i = start;
-  let code = i < end ? text.charCodeAt(i) : -1;
+  let code = text[i];
   const negative = code === MINUS;
-  if (code === MINUS || code === PLUS) code = ++i < end ? text.charCodeAt(i) : -1;
+  if (code === MINUS || code === PLUS) code = text[++i];
   const mantissaStart = i;
   let point = -1; // where the fraction's digits start, if there is a decimal point
   // Leading zeros, before and after the point, add nothing to the value.
-  while (code === ZERO) code = ++i < end ? text.charCodeAt(i) : -1;
+  while (code === ZERO) code = text[++i];
   if (code === DOT) {
     point = i + 1;
-    code = ++i < end ? text.charCodeAt(i) : -1;
-    while (code === ZERO) code = ++i < end ? text.charCodeAt(i) : -1;
+    code = text[++i];
+    while (code === ZERO) code = text[++i];
   }
-  // The significant digits: the first HIGH_DIGITS in `high`, the next ones up to MAX_DIGITS in `low`;
+  // The significant digits: into `high` until it holds HIGH_DIGITS, then into `low` up to MAX_DIGITS;
   // beyond that they are only counted (Number() reads such tokens).
+  const words = viewOf(text);
   let significant = 0;
   let high = 0;
   let low = 0;
+  let lowDigits = 0;
   for (;;) {
+    // four digits at once where there are four (most of %.17g's digits): one load, no branch per digit
+    if (significant <= MAX_DIGITS - 4) {
+      const word = words.getUint32(i, true);
+      if (((word & 0xf0f0f0f0) | (((word + 0x06060606) & 0xf0f0f0f0) >>> 4)) === FOUR_DIGITS) {
+        // digit values d0..d3 (d0 first, in the low byte) -> bytes 10 d0 + d1, 10 d2 + d3 -> the number
+        const pairs = Math.imul(word & 0x0f0f0f0f, 10) + ((word >>> 8) & 0x0f0f0f0f);
+        const four = (pairs & 0xff) * 100 + ((pairs >>> 16) & 0xff);
+        if (significant < HIGH_DIGITS) {
+          high = high * 10000 + four;
+        } else {
+          low = low * 10000 + four;
+          lowDigits += 4;
+        }
+        significant += 4;
+        i += 4;
+        continue;
+      }
+    }
+    code = text[i];
     const digit = code - ZERO;
     if (digit >= 0 && digit <= 9) {
-      if (significant < HIGH_DIGITS) high = high * 10 + digit;
-      else if (significant < MAX_DIGITS) low = low * 10 + digit;
+      if (significant < HIGH_DIGITS) {
+        high = high * 10 + digit;
+      } else if (significant < MAX_DIGITS) {
+        low = low * 10 + digit;
+        lowDigits++;
+      }
       significant++;
     } else if (code === DOT && point < 0) {
       point = i + 1;
     } else {
       break;
     }
-    code = ++i < end ? text.charCodeAt(i) : -1;
+    i++;
   }
   if (i - mantissaStart === (point < 0 ? 0 : 1)) return special(text, start, end, out, at); // no digits
   // value = (the significant digits as an integer) * 10^exponent
   let exponent = point < 0 ? 0 : point - i;
   if (code === LOWER_E || code === UPPER_E) {
-    code = ++i < end ? text.charCodeAt(i) : -1;
+    code = text[++i];
     const negativeExponent = code === MINUS;
-    if (code === MINUS || code === PLUS) code = ++i < end ? text.charCodeAt(i) : -1;
+    if (code === MINUS || code === PLUS) code = text[++i];
     if (!(code >= ZERO && code <= NINE)) return -1;
     let written = 0;
     while (code >= ZERO && code <= NINE) {
       if (written < 1e6) written = written * 10 + (code - ZERO); // beyond: 0 or Infinity, Number() says which
-      code = ++i < end ? text.charCodeAt(i) : -1;
+      code = text[++i];
     }
     exponent += negativeExponent ? -written : written;
   }
-  if (code !== -1 && code !== SPACE) return -1;
+  if (code !== SPACE) return -1;
   if (significant === 0) {
     out[at] = negative ? -0 : 0;
     return i;
   }
-  const lowDigits = significant > HIGH_DIGITS ? Math.min(significant, MAX_DIGITS) - HIGH_DIGITS : 0;
   if (significant > MAX_DIGITS || !writeScaled(out, at, negative, high, low, lowDigits, exponent)) {
     fallbacks++;
-    out[at] = Number(text.slice(start, i));
+    out[at] = Number(tokenString(text, start, i));
   }
   return i;
 }
 
+let viewed: Uint8Array | null = null;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+/** A DataView of text, kept while the same buffer comes back (one per list, not one per number). */
+function viewOf(text: Uint8Array): DataView<ArrayBufferLike> {
+  if (text !== viewed) {
+    viewed = text;
+    view = new DataView(text.buffer, text.byteOffset, text.byteLength);
+  }
+  return view;
+}
+
+/** text[start, end) as a string (cold paths only: a string built in a loop slows V8's code for all of it). */
+function tokenString(text: Uint8Array, start: number, end: number): string {
+  let token = "";
+  for (let i = start; i < end; i += 4096) token += String.fromCharCode(...text.subarray(i, Math.min(i + 4096, end)));
+  return token;
+}
+
 /** inf, infinity or nan, in any case, with an optional sign. */
-function special(text: string, start: number, end: number, out: Float64Array, at: number): number {
-  let stop = text.indexOf(" ", start);
+function special(text: Uint8Array, start: number, end: number, out: Float64Array, at: number): number {
+  let stop = text.indexOf(SPACE, start);
   if (stop < 0 || stop > end) stop = end;
-  const token = text.slice(start, stop).toLowerCase();
+  const token = tokenString(text, start, stop).toLowerCase();
   const unsigned = token.replace(/^[-+]/, "");
   if (unsigned === "inf" || unsigned === "infinity") out[at] = token.startsWith("-") ? -Infinity : Infinity;
   else if (unsigned === "nan") out[at] = NaN;
@@ -126,7 +177,7 @@ function special(text: string, start: number, end: number, out: Float64Array, at
 
 /**
  * Writes (high * 10^lowDigits + low) * 10^exponent, correctly rounded and negated if `negative`, to
- * out[at], for 0 < high < 10^9 and low < 10^lowDigits; returns false, writing nothing, when the fast
+ * out[at], for high of h <= 11 digits (the first nonzero), low < 10^lowDigits, h + lowDigits <= 17; returns false, writing nothing, when the fast
  * paths cannot prove which double it is. (It writes rather than returns the double: a double
  * returned from a call that V8 does not inline is boxed, a heap allocation per number.)
  *
@@ -140,7 +191,8 @@ function special(text: string, start: number, end: number, out: Float64Array, at
  *   ERROR_BOUND that roundsTo allows for. All terms stay normal doubles for |exponent| <= 250.
  */
 function writeScaled(out: Float64Array, at: number, negative: boolean, high: number, low: number, lowDigits: number, exponent: number): boolean {
-  // w = s + e exactly (Fast2Sum: high * 10^lowDigits < 10^9 * 5^8 * 2^8 is exact and >= low)
+  // w = s + e exactly (Fast2Sum: high * 10^l, l = lowDigits, is exact since high 5^l < 5^(h + l) 2^h
+  // <= 5^17 2^11 < 2^53, and >= 10^l > low)
   const shifted = high * EXACT_POWERS[lowDigits];
   const s = shifted + low;
   const e = low - (s - shifted);
@@ -178,6 +230,15 @@ const HIGH_WORD = LITTLE_ENDIAN ? 1 : 0;
 const LOW_WORD = 1 - HIGH_WORD;
 
 /**
+ * Half the spacing of the doubles above one of biased exponent b: 2^(b - 1023 - 52) / 2. A table, not
+ * a double built from written words: a read of two just-written halves stalls the processor.
+ */
+const HALF_SPACING = new Float64Array(2048);
+HALF_SPACING[1023] = 2 ** -53;
+for (let b = 1024; b < 2048; b++) HALF_SPACING[b] = HALF_SPACING[b - 1] * 2;
+for (let b = 1022; b >= 0; b--) HALF_SPACING[b] = HALF_SPACING[b + 1] / 2;
+
+/**
  * Whether every real within ERROR_BOUND * rounded of rounded + rest (rounded > 0 a normal double,
  * |rest| at most half its spacing) rounds to `rounded`: strictly inside both half-spacings, so no
  * tie-breaking is involved. The spacing below a power of two is half the spacing above it.
@@ -186,10 +247,7 @@ function roundsTo(rounded: number, rest: number): boolean {
   WORDS[0] = rounded;
   const highBits = WORD_BITS[HIGH_WORD];
   const powerOfTwo = (highBits & 0xfffff) === 0 && WORD_BITS[LOW_WORD] === 0;
-  const biasedExponent = highBits >>> 20; // the sign bit is 0
-  WORD_BITS[HIGH_WORD] = (biasedExponent - 52) << 20; // the spacing above: 2^(exponent - 52)
-  WORD_BITS[LOW_WORD] = 0;
-  const halfAbove = WORDS[0] * 0.5;
+  const halfAbove = HALF_SPACING[highBits >>> 20]; // the sign bit is 0
   const halfBelow = powerOfTwo ? halfAbove * 0.5 : halfAbove;
   const bound = rounded * ERROR_BOUND;
   // both sums round monotonically, so a strict comparison of the rounded sums is one of the exact ones

@@ -12,6 +12,7 @@
 // Everything else (counts, leaf numbers, per-tree data, bitsets, linear terms) is structure-of-arrays.
 import { ModelFormatError } from "./errors";
 import type { LinearLeaves, ModelFile, TreeBlock } from "./parse-model";
+import type { TreeNodeReader, TreeNodes } from "./tree-nodes";
 
 export const FEATURE_MASK = 0x00ffffff;
 export const CATEGORICAL = 1 << 24;
@@ -83,8 +84,8 @@ export function recordValue(layout: ModelLayout, record: number): number {
   return layout.nodeValue[2 * record];
 }
 
-/** Builds and validates the layout of a parsed model. */
-export function buildLayout(model: ModelFile): ModelLayout {
+/** Builds and validates the layout of a parsed model, decoding its node lists with `nodes`. */
+export function buildLayout(model: ModelFile, nodes: TreeNodeReader): ModelLayout {
   const numFeatures = model.maxFeatureIdx + 1;
   const numTrees = model.trees.length;
   let numNodes = 0;
@@ -125,12 +126,12 @@ export function buildLayout(model: ModelFile): ModelLayout {
           coeff: new Float64Array(numLinearTerms),
         }
       : null,
-    hasCounts: model.trees.every((tree) => tree.leafCount !== null && tree.internalCount !== null),
+    hasCounts: model.trees.every((tree) => tree.hasCounts),
   };
   const cursor = { record: 0, catSet: 0, catWord: 0, linearTerm: 0 };
   for (const tree of model.trees) {
     layout.treeStart[tree.index] = cursor.record;
-    flattenTree(tree, layout, cursor);
+    flattenTree(tree, nodes.read(tree), layout, cursor);
     layout.maxDepth = Math.max(layout.maxDepth, layout.treeDepth[tree.index]);
   }
   layout.treeStart[numTrees] = cursor.record;
@@ -171,10 +172,11 @@ function scratchFor(numLeaves: number): typeof scratch {
   return scratch;
 }
 
-function flattenTree(tree: TreeBlock, layout: ModelLayout, cursor: Cursor): void {
+function flattenTree(tree: TreeBlock, nodes: TreeNodes, layout: ModelLayout, cursor: Cursor): void {
   const catSetBase = cursor.catSet;
   copyCategorySets(tree, layout, cursor);
-  const { numLeaves, numCat, leftChild, rightChild, decisionType, splitFeature, threshold, internalCount, leafValue, leafCount } = tree;
+  const { numLeaves, numCat } = tree;
+  const { leftChild, rightChild, decisionType, splitFeature, threshold, internalCount, leafValue, leafCount } = nodes;
   const { nodeValue, nodeWords, nodeCount, nodeLeaf, linear } = layout;
   const leafMeta = LEAF | layout.numFeatures;
   const numSplits = numLeaves - 1;
@@ -189,8 +191,10 @@ function flattenTree(tree: TreeBlock, layout: ModelLayout, cursor: Cursor): void
   let nodeDepth = 0;
   let top = 0;
   if (numSplits > 0) splitSeen[0] = 1;
+  // the walk's record number lives in a local (cursor.record++ per record costs a load and a store)
+  let record = cursor.record - 1;
   for (;;) {
-    const record = cursor.record++;
+    record++;
     if (rightOf >= 0) nodeWords[4 * rightOf + 3] = record;
     if (linear) linear.begin[record] = cursor.linearTerm;
     if (nodeDepth > depth) depth = nodeDepth;
@@ -210,8 +214,8 @@ function flattenTree(tree: TreeBlock, layout: ModelLayout, cursor: Cursor): void
     }
     const decision = decisionType[node];
     const value = threshold[node];
-    if (((decision >> 2) & 3) === 3) unknownMissingType(tree, node);
-    if (decision & 1 && !(Number.isInteger(value) && value >= 0 && value < numCat)) unknownCategorySet(tree, node);
+    if (((decision >> 2) & 3) === 3) unknownMissingType(tree, node, decision);
+    if (decision & 1 && !(Number.isInteger(value) && value >= 0 && value < numCat)) unknownCategorySet(tree, node, value);
     const meta = splitMeta(decision, splitFeature[node], value);
     metaUnion |= meta;
     nodeValue[2 * record] = meta & CATEGORICAL ? catSetBase + value : value;
@@ -231,11 +235,12 @@ function flattenTree(tree: TreeBlock, layout: ModelLayout, cursor: Cursor): void
     rightOf = -1;
     nodeDepth++;
   }
+  cursor.record = record + 1;
   if (numSplits > 0) assertAllReached(tree, splitSeen.subarray(0, numSplits), leafSeen.subarray(0, numLeaves));
   layout.treeFlags[tree.index] =
     (tree.linear ? TREE_LINEAR : 0) | (metaUnion & CATEGORICAL ? TREE_CATEGORICAL : 0) | (metaUnion & MISSING_ZERO ? TREE_MISSING_ZERO : 0);
   layout.treeDepth[tree.index] = depth;
-  layout.treeExpectedValue[tree.index] = expectedValue(tree);
+  layout.treeExpectedValue[tree.index] = expectedValue(numLeaves, nodes);
 }
 
 /** A split record's meta word: feature | flags, from LightGBM's decision_type bits and threshold. */
@@ -302,12 +307,12 @@ function copyCategorySets(tree: TreeBlock, layout: ModelLayout, cursor: Cursor):
 }
 
 /** Tree::ExpectedValue: sum over leaves, in leaf order, of (leaf_count / root count) * leaf value. */
-function expectedValue(tree: TreeBlock): number {
-  if (tree.numLeaves === 1) return tree.leafValue[0];
-  if (!tree.leafCount || !tree.internalCount) return NaN;
-  const total = tree.internalCount[0];
+function expectedValue(numLeaves: number, { leafCount, internalCount, leafValue }: TreeNodes): number {
+  if (numLeaves === 1) return leafValue[0];
+  if (!leafCount || !internalCount) return NaN;
+  const total = internalCount[0];
   let sum = 0.0;
-  for (let i = 0; i < tree.numLeaves; i++) sum += (tree.leafCount[i] / total) * tree.leafValue[i];
+  for (let i = 0; i < numLeaves; i++) sum += (leafCount[i] / total) * leafValue[i];
   return sum;
 }
 
@@ -377,12 +382,12 @@ function assertAllReached(tree: TreeBlock, splitSeen: Uint8Array, leafSeen: Uint
   if (unreachedLeaf >= 0) treeError(tree, `leaf ${unreachedLeaf} is not reachable from the root`, "left_child");
 }
 
-function unknownMissingType(tree: TreeBlock, node: number): never {
-  return treeError(tree, `decision_type ${tree.decisionType[node]} of node ${node} has an unknown missing type`, "decision_type");
+function unknownMissingType(tree: TreeBlock, node: number, decision: number): never {
+  return treeError(tree, `decision_type ${decision} of node ${node} has an unknown missing type`, "decision_type");
 }
 
-function unknownCategorySet(tree: TreeBlock, node: number): never {
-  return treeError(tree, `categorical node ${node} names category set ${tree.threshold[node]}, but the tree has ${tree.numCat}`, "threshold");
+function unknownCategorySet(tree: TreeBlock, node: number, set: number): never {
+  return treeError(tree, `categorical node ${node} names category set ${set}, but the tree has ${tree.numCat}`, "threshold");
 }
 
 /** A failed layout invariant: "<subject> <index> <predicate>", e.g. "tree 3 is empty". */

@@ -2,6 +2,7 @@
 import { buildLayout, type ModelLayout } from "./layout";
 import { type Objective, parseObjective } from "./objective";
 import { type ModelFile, parseModel } from "./parse-model";
+import { TreeNodeReader } from "./tree-nodes";
 
 export interface Model {
   /** What the file says: header, feature names and infos, category tables. */
@@ -14,5 +15,5 @@ export interface Model {
 export function loadModel(text: string): Model {
   const file = parseModel(text);
   const objective = parseObjective(file.objective, file.numTreePerIteration, file.objectiveLine);
-  return { file, objective, layout: buildLayout(file) };
+  return { file, objective, layout: buildLayout(file, new TreeNodeReader(text, file)) };
 }

@@ -1,12 +1,13 @@
-// model.txt -> ModelFile: the text decoded into numbers, tree by tree, with the line each value came
+// model.txt -> ModelFile: the header, the trailer and the tree blocks, with the line each value came
 // from. Checks here are about the text (required keys, numbers, list lengths); the tree structure is
 // checked when the flat layout is built (layout.ts). Follows LightGBM's GBDT::LoadModelFromString and
 // Tree::Tree(const char*): which keys are required and what missing optional keys mean.
 //
 // A big model is tens of MB of number lists, so lines are read as offsets into the text and lists are
-// decoded in place (tokens.ts): no string per line or per number. Keys the scorer never reads
-// (split_gain, internal_value, internal_weight, leaf_weight, shrinkage) are only skipped over.
-import { ArrayArena } from "./arena";
+// decoded from a reused byte copy (tokens.ts): no string per line or per number. Keys the scorer never
+// reads (split_gain, internal_value, internal_weight, leaf_weight, shrinkage) are only skipped over.
+// The lists with one value per node (split_feature ... internal_count), nearly all of a model's
+// numbers, are decoded later, tree by tree into reused arrays, as the layout is built (tree-nodes.ts).
 import { ModelFormatError } from "./errors";
 import { type ListSource, maxTokens, parseInteger, readDoubleList, readIntegerList, splitList } from "./tokens";
 
@@ -38,19 +39,12 @@ export interface TreeBlock {
   index: number;
   /** Line of the `Tree=` header. */
   line: number;
-  /** Where each key's line is, for error messages. */
+  /** Where each key's line is, for error messages and for decoding the node lists. */
   keys: ReadonlyMap<string, KeyLine>;
   numLeaves: number;
   numCat: number;
-  splitFeature: Int32Array;
-  threshold: Float64Array;
-  decisionType: Int32Array;
-  leftChild: Int32Array;
-  rightChild: Int32Array;
-  leafValue: Float64Array;
-  /** Training rows per leaf / internal node (TreeSHAP covers); null when the model omits them. */
-  leafCount: Int32Array | null;
-  internalCount: Int32Array | null;
+  /** leaf_count and internal_count are there (TreeSHAP covers). */
+  hasCounts: boolean;
   catBoundaries: Int32Array;
   catThreshold: Uint32Array;
   linear: LinearLeaves | null;
@@ -210,9 +204,8 @@ export function parseModel(text: string): ModelFile {
   const objectiveEntry = header.get("objective");
 
   const trees: TreeBlock[] = [];
-  const arena = new ArrayArena();
   while (!lines.done && lines.startsWith("Tree=")) {
-    trees.push(readTreeBlock(lines, trees.length, numFeatures, arena));
+    trees.push(readTreeBlock(lines, trees.length, numFeatures));
     while (!lines.done && lines.isBlank()) lines.advance();
   }
   if (lines.done || !lines.is("end of trees")) {
@@ -256,42 +249,46 @@ function preview(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 
+/** The category lists of the trees without categorical splits, shared (a typed array costs a microsecond to create). */
+const NO_CATEGORY_SETS = new Int32Array([0]);
+const NO_CATEGORY_WORDS = new Uint32Array(0);
+
 /** Reads the block whose Tree= line is the current line; leaves `lines` on the line after it. */
-function readTreeBlock(lines: LineReader, index: number, numFeatures: number, arena: ArrayArena): TreeBlock {
+function readTreeBlock(lines: LineReader, index: number, numFeatures: number): TreeBlock {
   const declared = lines.line().slice("Tree=".length);
   if (declared !== String(index)) {
     throw new ModelFormatError(`found "Tree=${preview(declared)}" where Tree=${index} was expected`, lines.number);
   }
-  const block = new BlockValues(lines, index, arena);
+  const block = BlockValues.read(lines, index);
   const numLeaves = block.integer("num_leaves", 1, INT32_MAX);
   const numCat = block.integer("num_cat", 0, INT32_MAX);
   const numSplits = numLeaves - 1;
-  const leafValue = block.doubles("leaf_value", numLeaves, "num_leaves");
+  // The node lists are decoded later (tree-nodes.ts), into arrays sized by num_leaves: here each is
+  // checked to be there and to have room for its values, so a corrupt num_leaves allocates nothing.
+  const room = (key: string, min: number, max: number, expected: number, what: string) => {
+    if (!block.hasRoom(key, expected)) block.integers(key, min, max, expected, what);
+  };
+  if (!block.hasRoom("leaf_value", numLeaves)) block.doubles("leaf_value", numLeaves, "num_leaves");
   const isLinear = block.has("is_linear") && block.integer("is_linear", 0, 1) === 1;
-  // A single leaf needs no split arrays (LightGBM skips them), except for linear trees.
-  const splitsNeeded = numLeaves > 1 || isLinear;
-  const splitInts = (key: string, min: number, max: number) =>
-    splitsNeeded ? block.integers(key, min, max, numSplits, "num_leaves - 1") : new Int32Array(0);
-  const counts = (key: string, expected: number, what: string) =>
-    block.has(key) ? block.integers(key, 0, INT32_MAX, expected, what) : null;
-
+  // A single leaf needs no split lists (LightGBM skips them), except in linear trees.
+  if (numLeaves > 1 || isLinear) {
+    room("split_feature", 0, numFeatures - 1, numSplits, "num_leaves - 1");
+    if (!block.hasRoom("threshold", numSplits)) block.doubles("threshold", numSplits, "num_leaves - 1");
+    if (block.has("decision_type")) room("decision_type", 0, 15, numSplits, "num_leaves - 1");
+    room("left_child", -INT32_MAX, INT32_MAX, numSplits, "num_leaves - 1");
+    room("right_child", -INT32_MAX, INT32_MAX, numSplits, "num_leaves - 1");
+  }
+  if (block.has("leaf_count")) room("leaf_count", 0, INT32_MAX, numLeaves, "num_leaves");
+  if (numLeaves > 1 && block.has("internal_count")) room("internal_count", 0, INT32_MAX, numSplits, "num_leaves - 1");
   const tree: TreeBlock = {
     index,
     line: block.headerLine,
     keys: block.keys,
     numLeaves,
     numCat,
-    splitFeature: splitInts("split_feature", 0, numFeatures - 1),
-    threshold: splitsNeeded ? block.doubles("threshold", numSplits, "num_leaves - 1") : new Float64Array(0),
-    // missing decision types mean numeric splits, missing type None, default right
-    decisionType: block.has("decision_type") ? splitInts("decision_type", 0, 15) : new Int32Array(numSplits),
-    leftChild: splitInts("left_child", -INT32_MAX, INT32_MAX),
-    rightChild: splitInts("right_child", -INT32_MAX, INT32_MAX),
-    leafValue,
-    leafCount: counts("leaf_count", numLeaves, "num_leaves"),
-    internalCount: numLeaves > 1 ? counts("internal_count", numSplits, "num_leaves - 1") : new Int32Array(0),
-    catBoundaries: new Int32Array([0]),
-    catThreshold: new Uint32Array(0),
+    hasCounts: block.has("leaf_count") && (numLeaves === 1 || block.has("internal_count")),
+    catBoundaries: NO_CATEGORY_SETS,
+    catThreshold: NO_CATEGORY_WORDS,
     linear: isLinear ? readLinearLeaves(block, numLeaves, numFeatures) : null,
   };
   if (numCat > 0) {
@@ -303,28 +300,62 @@ function readTreeBlock(lines: LineReader, index: number, numFeatures: number, ar
   return tree;
 }
 
+/** The keys LightGBM writes in tree blocks, by their length and first and last characters. */
+const TREE_KEYS = new Map<number, string[]>();
+const keyHash = (length: number, first: number, last: number) => (length << 16) | (first << 8) | last;
+for (const key of [
+  "num_leaves", "num_cat", "split_feature", "split_gain", "threshold", "decision_type", "left_child", "right_child",
+  "leaf_value", "leaf_weight", "leaf_count", "internal_value", "internal_weight", "internal_count", "shrinkage",
+  "cat_boundaries", "cat_threshold", "is_linear", "leaf_const", "num_features", "leaf_features", "leaf_coeff",
+]) {
+  const hash = keyHash(key.length, key.charCodeAt(0), key.charCodeAt(key.length - 1));
+  TREE_KEYS.set(hash, [...(TREE_KEYS.get(hash) ?? []), key]);
+}
+
+/**
+ * text[start, end) as a key: for LightGBM's own keys their string literal, which Map lookups with
+ * the same literal find by identity (a string cut from the text is hashed and compared by content).
+ */
+function treeKey(text: string, start: number, end: number): string {
+  const known = TREE_KEYS.get(keyHash(end - start, text.charCodeAt(start), text.charCodeAt(end - 1)));
+  if (known !== undefined) {
+    for (const key of known) if (sameChars(text, start, key)) return key;
+  }
+  return text.slice(start, end);
+}
+
+/** Whether text holds `key` at `start`. */
+function sameChars(text: string, start: number, key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (text.charCodeAt(start + i) !== key.charCodeAt(i)) return false;
+  return true;
+}
+
 /** The key=value lines of one tree block, read as spans of the text, and their decoding. */
-class BlockValues {
-  readonly headerLine: number;
-  readonly keys = new Map<string, KeyLine>();
-  private readonly text: string;
+export class BlockValues {
+  constructor(
+    private readonly text: string,
+    readonly index: number,
+    readonly headerLine: number,
+    readonly keys: ReadonlyMap<string, KeyLine>,
+  ) {}
 
   /** Reads the lines after the Tree= line up to a blank line, the next tree or the end. */
-  constructor(
-    lines: LineReader,
-    readonly index: number,
-    private readonly arena: ArrayArena,
-  ) {
-    this.text = lines.text;
-    this.headerLine = lines.number;
+  static read(lines: LineReader, index: number): BlockValues {
+    const { text } = lines;
+    const headerLine = lines.number;
+    const keys = new Map<string, KeyLine>();
+    const fail = (problem: string) => {
+      throw new ModelFormatError(`Tree=${index}: ${problem}`, lines.number);
+    };
     while (lines.advance() && !lines.isBlank() && !lines.isTreeBoundary()) {
       const eq = lines.equalsSign();
-      if (eq <= lines.start) this.fail(`expected key=value, found "${preview(lines.line())}"`, lines.number);
-      const key = this.text.slice(lines.start, eq);
-      if (this.keys.has(key)) this.fail(`${key} appears twice`, lines.number);
-      if (this.keys.size >= MAX_TREE_KEYS) this.fail("too many lines (a blank line must end each tree)", lines.number);
-      this.keys.set(key, { line: lines.number, start: eq + 1, end: lines.end });
+      if (eq <= lines.start) fail(`expected key=value, found "${preview(lines.line())}"`);
+      const key = treeKey(text, lines.start, eq);
+      if (keys.has(key)) fail(`${key} appears twice`);
+      if (keys.size >= MAX_TREE_KEYS) fail("too many lines (a blank line must end each tree)");
+      keys.set(key, { line: lines.number, start: eq + 1, end: lines.end });
     }
+    return new BlockValues(text, index, headerLine, keys);
   }
 
   has(key: string): boolean {
@@ -343,19 +374,37 @@ class BlockValues {
    */
   integers(key: string, min: number, max: number, expected?: number, what?: string, required = true): Int32Array {
     const { start, end } = this.span(key, required);
-    const out = this.arena.int32(Math.min(expected ?? Infinity, maxTokens(start, end)));
+    const out = new Int32Array(Math.min(expected ?? Infinity, maxTokens(start, end)));
     const count = readIntegerList(out, this.text, start, end, new KeySource(this, key), min, max);
     if (expected === undefined) return out.subarray(0, count);
     this.checkLength(key, count, expected, what!);
     return out;
   }
 
+  /** integers() into the first `expected` elements of `out`. */
+  integersInto(out: Int32Array, key: string, min: number, max: number, expected: number, what: string): void {
+    const { start, end } = this.span(key, true);
+    this.checkLength(key, readIntegerList(out, this.text, start, end, new KeySource(this, key), min, max), expected, what);
+  }
+
   /** The numbers of key's list, `expected` of them. */
   doubles(key: string, expected: number, what: string, required = true): Float64Array {
     const { start, end } = this.span(key, required);
-    const out = this.arena.float64(Math.min(expected, maxTokens(start, end)));
+    const out = new Float64Array(Math.min(expected, maxTokens(start, end)));
     this.checkLength(key, readDoubleList(out, this.text, start, end, new KeySource(this, key)), expected, what);
     return out;
+  }
+
+  /** doubles() into the first `expected` elements of `out`. */
+  doublesInto(out: Float64Array, key: string, expected: number, what: string): void {
+    const { start, end } = this.span(key, true);
+    this.checkLength(key, readDoubleList(out, this.text, start, end, new KeySource(this, key)), expected, what);
+  }
+
+  /** Whether key's line, which must be there, is long enough for `expected` values (a character and a space each). */
+  hasRoom(key: string, expected: number): boolean {
+    const { start, end } = this.span(key, true);
+    return maxTokens(start, end) >= expected;
   }
 
   private span(key: string, required: boolean): { start: number; end: number } {
@@ -372,11 +421,9 @@ class BlockValues {
 
   /** A list is read in full (every token checked) before its length is. */
   private checkLength(key: string, count: number, expected: number, what: string): void {
-    if (count !== expected) this.fail(`${key} has ${count} values, expected ${expected} (${what})`, this.lineOf(key));
-  }
-
-  private fail(problem: string, line: number): never {
-    throw new ModelFormatError(`Tree=${this.index}: ${problem}`, line);
+    if (count !== expected) {
+      throw new ModelFormatError(`Tree=${this.index}: ${key} has ${count} values, expected ${expected} (${what})`, this.lineOf(key));
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // Number lists of model.txt lines ("1 3 -2 ..."), decoded strictly: a malformed token is an error
-// that names the line and the key, never a silently different number. Lists are read in place from
-// the model text (a span start..end of it), without a string per token: only an error cuts one out.
+// that names the line and the key, never a silently different number. A list (a span start..end of
+// the model text) is copied as bytes into a reused buffer and read there, without a string per
+// token (only an error cuts one out of the text): reading a typed array costs a fraction of charCodeAt.
 import { readDecimal } from "./decimal";
 import { ModelFormatError } from "./errors";
 
@@ -12,12 +13,38 @@ export interface ListSource {
 
 const MINUS = 45;
 const ZERO = 48;
-const NINE = 57;
 const SPACE = 32;
-/** What list loops read past the end of their list. */
-const END = -1;
 /** Digits an integer may have: longer ones are refused (past 2^53 they could read inexactly). */
 const MAX_INTEGER_DIGITS = 16;
+
+/** A character that is not ASCII, as listBytes writes it: part of no number. */
+const NOT_ASCII = 127;
+/** Up to this length a list is copied char by char: cheaper than encodeInto's call. */
+const SHORT_LIST = 32;
+const encoder = new TextEncoder();
+let bytes = new Uint8Array(1 << 16);
+
+/**
+ * text[start, end) as bytes at bytes[0, end - start), one per character, NOT_ASCII for any non-ASCII
+ * one, followed by a space: a token always ends at a space, so the loops need no bounds checks.
+ */
+function listBytes(text: string, start: number, end: number): Uint8Array {
+  const length = end - start;
+  // the space after the list, and 3 bytes that a 4-byte load at the space reaches (decimal.ts)
+  if (bytes.length < length + 4) bytes = new Uint8Array(Math.max(length + 4, 2 * bytes.length));
+  if (length <= SHORT_LIST) {
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(start + i);
+      bytes[i] = code < 128 ? code : NOT_ASCII;
+    }
+  } else {
+    const list = text.slice(start, end);
+    // UTF-8 is one byte per character exactly when all are ASCII
+    if (encoder.encodeInto(list, bytes).written !== length) encoder.encodeInto(list.replace(/[^\x00-\x7f]/g, "\x7f"), bytes);
+  }
+  bytes[length] = SPACE;
+  return bytes;
+}
 
 /**
  * Splits a space-separated list, dropping empty tokens as LightGBM's Common::Split does (linear-leaf
@@ -61,29 +88,36 @@ export function maxTokens(start: number, end: number): number {
  * their 32 bits (read them as Uint32).
  */
 export function readIntegerList(out: Int32Array, text: string, start: number, end: number, source: ListSource, min: number, max: number): number {
+  const chars = listBytes(text, start, end);
+  const length = end - start;
   let count = 0;
-  let i = start;
-  // each character is read once: `code` is text[i], or END past the list
-  let code = i < end ? text.charCodeAt(i) : END;
-  for (;;) {
-    while (code === SPACE) code = ++i < end ? text.charCodeAt(i) : END;
-    if (code === END) return count;
+  let i = 0;
+  while (i < length) {
+    let code = chars[i];
+    if (code === SPACE) {
+      i++;
+      continue;
+    }
     const tokenStart = i;
     const negative = code === MINUS;
-    if (negative) code = ++i < end ? text.charCodeAt(i) : END;
+    if (negative) code = chars[++i];
     const digitsStart = i;
     let value = 0;
-    while (code !== SPACE && code !== END) {
-      if (code < ZERO || code > NINE) badListToken(text, tokenStart, end, count, source, "an integer");
-      value = value * 10 + (code - ZERO);
-      code = ++i < end ? text.charCodeAt(i) : END;
+    let digit = code - ZERO;
+    while (digit >>> 0 <= 9) {
+      value = value * 10 + digit;
+      digit = chars[++i] - ZERO;
     }
-    if (i === digitsStart || i - digitsStart > MAX_INTEGER_DIGITS) badListToken(text, tokenStart, end, count, source, "an integer");
+    // the token must end here, at a space (or the one after the list), after 1 to 16 digits
+    if (digit !== SPACE - ZERO || i === digitsStart || i - digitsStart > MAX_INTEGER_DIGITS) {
+      badListToken(text, start + tokenStart, end, count, source, "an integer");
+    }
     if (negative) value = -value;
-    if (value < min || value > max) outOfRange(text, tokenStart, end, count, source, min, max);
+    if (value < min || value > max) outOfRange(text, start + tokenStart, end, count, source, min, max);
     if (count < out.length) out[count] = value;
     count++;
   }
+  return count;
 }
 
 const ONE_INTEGER = new Int32Array(1);
@@ -98,13 +132,15 @@ export function parseInteger(token: string, source: ListSource, min: number, max
 
 /** readIntegerList for numbers (decimal.ts): reads the list text[start, end) into `out`, returns its length. */
 export function readDoubleList(out: Float64Array, text: string, start: number, end: number, source: ListSource): number {
+  const chars = listBytes(text, start, end);
+  const length = end - start;
   let count = 0;
-  let i = start;
+  let i = 0;
   for (;;) {
-    while (i < end && text.charCodeAt(i) === SPACE) i++;
-    if (i >= end) return count;
-    const stop = count < out.length ? readDecimal(text, i, end, out, count) : readDecimal(text, i, end, ONE_NUMBER, 0);
-    if (stop < 0) badListToken(text, i, end, count, source, "a number");
+    while (i < length && chars[i] === SPACE) i++;
+    if (i >= length) return count;
+    const stop = count < out.length ? readDecimal(chars, i, length, out, count) : readDecimal(chars, i, length, ONE_NUMBER, 0);
+    if (stop < 0) badListToken(text, start + i, end, count, source, "a number");
     i = stop;
     count++;
   }
@@ -116,5 +152,5 @@ export function readDoubleList(out: Float64Array, text: string, start: number, e
  * decimal.ts). Returns undefined for anything else (Number() alone would accept "", "0x1f").
  */
 export function decimalValue(token: string): number | undefined {
-  return readDecimal(token, 0, token.length, ONE_NUMBER, 0) === token.length ? ONE_NUMBER[0] : undefined;
+  return readDecimal(listBytes(token, 0, token.length), 0, token.length, ONE_NUMBER, 0) === token.length ? ONE_NUMBER[0] : undefined;
 }
