@@ -137,7 +137,7 @@ export const ROW_MAJOR: i32 = 3;
 
 // Keep in step with src/engines/binning.ts.
 const EDGE_SLOTS_LOG2: usize = 6;
-const COMPACT_EDGE_SLOTS_LOG2: usize = 8;
+export const COMPACT_EDGE_SLOTS_LOG2: usize = 8;
 const MAX_CATEGORY: i32 = 61;
 const NOT_A_CATEGORY: i32 = 62;
 
@@ -160,7 +160,7 @@ export function compactBinOf(feature: i32, value: f64): i32 {
 }
 
 /** How many of the 2^log2Slots sorted doubles from `first` lie below `value`: a branch-free binary search. */
-@inline function thresholdsBelow(first: usize, log2Slots: usize, value: f64): i32 {
+@inline export function thresholdsBelow(first: usize, log2Slots: usize, value: f64): i32 {
   let below = 0;
   for (let step = 1 << (<i32>log2Slots - 1); step > 0; step >>= 1) {
     below += select<i32>(step, 0, load<f64>(first + (<usize>(below + step - 1) << 3)) < value);

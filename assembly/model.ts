@@ -10,7 +10,7 @@
 // A leaf's feature is the row's extra slot, which holds NaN, and NaN goes right at a leaf (NAN_LEFT
 // clear): stepping from a leaf stays on it.
 
-import { compactBinOf } from "./decisions";
+import { COMPACT_EDGE_SLOTS_LOG2, compactBinOf, thresholdsBelow } from "./decisions";
 
 export const FEATURE_MASK: u32 = 0x00ffffff;
 export const CATEGORICAL: u32 = 1 << 24;
@@ -131,19 +131,31 @@ export function setBinning(masksPtr: usize, edgesPtr: usize, countsPtr: usize, r
  * Compact records for numeric models: a u32 per record, at the same index as the f64 record:
  *   a split:  bits 0-7 feature | bits 8-15 threshold bin | bits 16-30 right child's distance in records
  *   a leaf:   bit 31 | bits 0-30 its output's index in `leafValuesPtr` (f64, leaves in record order)
- * A split sends a row left when the row's bin for the feature (compactBinOf) is at most the
- * threshold's bin. Four bytes a split instead of sixteen, and the outputs packed together: a big
- * model's walks touch a quarter of the memory. The loader has checked that the model fits
- * (src/engines/binning.ts: compactEdges); rows with NaN keep the f64 walks.
+ * A split sends a row left when the row's bin for the feature (compactBinOf: the number of the
+ * feature's thresholds below the value) is at most the threshold's bin. Four bytes a split instead of
+ * sixteen, and the outputs packed together: a big model's walks touch a quarter of the memory.
+ * The loader has checked the splits' kinds and the trees' sizes (src/engines/binning.ts:
+ * compactMayFit); this counts the thresholds, and returns false, leaving the model as it was, when a
+ * feature has more than COMPACT_MAX_EDGES of them or one is NaN. Rows with NaN keep the f64 walks.
  */
-export function setCompact(edgesPtr: usize, recordsPtr: usize, leafValuesPtr: usize): void {
+export function setCompact(edgesPtr: usize, recordsPtr: usize, leafValuesPtr: usize): bool {
+  // per tree, like setModel's rewrite: V8 runs a long first call of a WASM function unoptimized, but
+  // optimizes a function called often (the same below)
+  fillEdges(edgesPtr);
+  for (let tree = 0; tree < numTrees; tree++) if (!collectEdges(tree, edgesPtr)) return false;
   compact = true;
   compactEdges = edgesPtr;
   compactNodes = recordsPtr;
   compactLeafValues = leafValuesPtr;
-  const count = numNodes();
   let leaves: u32 = 0;
-  for (let index = 0; index < count; index++) {
+  for (let tree = 0; tree < numTrees; tree++) leaves = writeCompactTree(tree, leaves);
+  return true;
+}
+
+/** Writes a tree's compact records and packs its leaf outputs from index `leaves`; returns the next index. */
+function writeCompactTree(tree: i32, leaves: u32): u32 {
+  const end = load<i32>(treeStarts + (<usize>tree << 2), 4);
+  for (let index = load<i32>(treeStarts + (<usize>tree << 2)); index < end; index++) {
     const record = recordAt(index);
     const meta = load<u32>(record, 8);
     let word: u32;
@@ -158,6 +170,46 @@ export function setCompact(edgesPtr: usize, recordsPtr: usize, leafValuesPtr: us
     }
     store<u32>(compactNodes + (<usize>index << 2), word);
   }
+  return leaves;
+}
+
+/** Thresholds per feature at most in compact records: bins 0..255 fit in a byte. */
+const COMPACT_MAX_EDGES: i32 = 255;
+
+/** How many distinct thresholds collectEdges has found per feature (compact records have at most 256 features). */
+const compactEdgeCounts = memory.data(256 << 2);
+
+/** Sets every feature's COMPACT_EDGE_SLOTS edges from `edges` to +Infinity, and their counts to 0. */
+function fillEdges(edges: usize): void {
+  const doubles = <usize>numFeatures << COMPACT_EDGE_SLOTS_LOG2;
+  for (let at: usize = 0; at < doubles; at++) store<f64>(edges + (at << 3), Infinity);
+  memory.fill(compactEdgeCounts, 0, 256 << 2);
+}
+
+/**
+ * Adds a tree's split thresholds to each feature's sorted distinct edges (fillEdges first). False if
+ * a feature gets more than COMPACT_MAX_EDGES, or a threshold is NaN.
+ */
+function collectEdges(tree: i32, edges: usize): bool {
+  const end = load<i32>(treeStarts + (<usize>tree << 2), 4);
+  for (let index = load<i32>(treeStarts + (<usize>tree << 2)); index < end; index++) {
+    const record = recordAt(index);
+    const meta = load<u32>(record, 8);
+    if (meta & LEAF) continue;
+    const threshold = load<f64>(record);
+    if (threshold != threshold) return false;
+    const feature = meta & FEATURE_MASK;
+    const first = edges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3));
+    const at = first + (<usize>thresholdsBelow(first, COMPACT_EDGE_SLOTS_LOG2, threshold) << 3);
+    // already an edge; a +Infinity threshold matches the padding, which bins the same as an edge would
+    if (load<f64>(at) == threshold) continue;
+    const known = load<i32>(compactEdgeCounts + (<usize>feature << 2));
+    if (known == COMPACT_MAX_EDGES) return false;
+    memory.copy(at + 8, at, first + (<usize>known << 3) - at);
+    store<f64>(at, threshold);
+    store<i32>(compactEdgeCounts + (<usize>feature << 2), known + 1);
+  }
+  return true;
 }
 
 export const COMPACT_LEAF: u32 = 1 << 31;

@@ -12,7 +12,10 @@
 //
 // The kernel bins the rows (assembly/decisions.ts: binOf) and walks masks instead of thresholds.
 // Models it does not fit (many thresholds, linear leaves, wide category sets) keep the f64 walks.
-import { CATEGORICAL, DEFAULT_LEFT, FEATURE_MASK, LEAF, MISSING_ZERO, type ModelLayout, NAN_LEFT } from "../model/layout";
+import {
+  CATEGORICAL, DEFAULT_LEFT, FEATURE_MASK, LEAF, MISSING_ZERO, type ModelLayout, NAN_LEFT, TREE_CATEGORICAL, TREE_LINEAR,
+  TREE_MISSING_ZERO,
+} from "../model/layout";
 
 /** Thresholds per numeric feature at most: value bins 0..k, then NaN and zero, within 64 bits. */
 export const MAX_EDGES = 61;
@@ -105,42 +108,26 @@ function copyCategorySet(layout: ModelLayout, set: number, masks: Uint32Array, r
 
 // Compact records, for numeric models too finely split for the masks above (models trained with
 // LightGBM's default max_bin = 255 have up to 254 thresholds per feature): a split becomes a u32 of
-// feature, threshold bin and right-child distance (assembly/model.ts: setCompact), and a row's value
-// its bin, the number of the feature's thresholds below it. x <= t[j] <=> bin(x) <= j, as above.
-// NaN and the zero of missing type Zero have no bin here: rows with NaN keep the f64 walks, and
-// models with categorical or missing-type-Zero splits do not get compact records.
+// feature, threshold bin and right-child distance, a leaf the index of its output in a packed array,
+// and a row's value its bin, the number of the feature's thresholds below it. x <= t[j] <=> bin(x) <= j,
+// as above. The kernel collects the thresholds and writes the records (assembly/model.ts:
+// setCompact), and gives up when a feature has more than 255 of them or one is NaN. NaN and the zero
+// of missing type Zero have no bin here: rows with NaN keep the f64 walks, and models with
+// categorical or missing-type-Zero splits do not get compact records.
 
-/** Thresholds per feature at most: bins 0..k fit in a byte. */
-export const MAX_COMPACT_EDGES = 255;
 /** Edges per feature as the kernel stores them: padded with +Infinity for a fixed-step search. */
 export const COMPACT_EDGE_SLOTS = 256;
 /** Features at most (a byte each), and records per tree at most (the right-child distance has 15 bits). */
 const MAX_COMPACT_FEATURES = 256;
 const MAX_COMPACT_TREE_RECORDS = 32768;
 
-/** The edges for compact records (per feature, COMPACT_EDGE_SLOTS), or null when the model does not fit. */
-export function compactEdges(layout: ModelLayout): Float64Array | null {
-  const { numFeatures, numNodes, numTrees, nodeWords, nodeValue, treeStart, linear } = layout;
-  if (linear || numFeatures > MAX_COMPACT_FEATURES) return null;
-  for (let t = 0; t < numTrees; t++) if (treeStart[t + 1] - treeStart[t] > MAX_COMPACT_TREE_RECORDS) return null;
-  const perFeature = Array.from({ length: numFeatures }, () => [] as number[]);
-  for (let r = 0; r < numNodes; r++) {
-    const meta = nodeWords[4 * r + 2];
-    if (meta & LEAF) continue;
-    if (meta & (CATEGORICAL | MISSING_ZERO)) return null;
-    const threshold = nodeValue[2 * r];
-    if (!Number.isFinite(threshold)) return null;
-    perFeature[meta & FEATURE_MASK].push(threshold);
+/** Whether a model's splits and trees may fit compact records (their thresholds are the kernel's to count). */
+export function compactMayFit(layout: ModelLayout): boolean {
+  const { numFeatures, numTrees, treeStart, treeFlags } = layout;
+  if (numFeatures > MAX_COMPACT_FEATURES) return false;
+  for (let t = 0; t < numTrees; t++) {
+    if (treeFlags[t] & (TREE_LINEAR | TREE_CATEGORICAL | TREE_MISSING_ZERO)) return false;
+    if (treeStart[t + 1] - treeStart[t] > MAX_COMPACT_TREE_RECORDS) return false;
   }
-  const edges = new Float64Array(numFeatures * COMPACT_EDGE_SLOTS).fill(Infinity);
-  for (let f = 0; f < numFeatures; f++) {
-    const sorted = Float64Array.from(perFeature[f]).sort();
-    let distinct = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      if (distinct > 0 && sorted[i] === edges[f * COMPACT_EDGE_SLOTS + distinct - 1]) continue;
-      if (distinct === MAX_COMPACT_EDGES) return null;
-      edges[f * COMPACT_EDGE_SLOTS + distinct++] = sorted[i];
-    }
-  }
-  return edges;
+  return true;
 }

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ModelLayout, RECORD_BYTES } from "../model/layout";
-import { binModel, compactEdges } from "./binning";
+import { binModel, COMPACT_EDGE_SLOTS, compactMayFit } from "./binning";
 import type { Engine } from "./engine";
 
 interface KernelExports {
@@ -12,7 +12,7 @@ interface KernelExports {
   heapBase(): number;
   setModel(...args: number[]): void;
   setBinning(masks: number, edges: number, edgeCounts: number, records: number): void;
-  setCompact(edges: number, records: number, leafValues: number): void;
+  setCompact(edges: number, records: number, leafValues: number): boolean;
   rawScratchBytes(numRows: number): number;
   predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
   rowScratchBytes(): number;
@@ -50,6 +50,8 @@ export function kernelModule(): WebAssembly.Module {
 
 export class WasmEngine implements Engine {
   readonly name = "wasm";
+  /** Which records the walks take (README, "How it works"): pre-binned masks, compact records, or the f64 ones. */
+  readonly records: "pre-binned" | "compact" | "f64";
   private readonly kernel: KernelExports;
   private readonly stride: number;
   /** Start of the per-call workspace (input rows, outputs, TreeSHAP paths), after the model. */
@@ -82,11 +84,9 @@ export class WasmEngine implements Engine {
       linear?.coeff ?? new Float64Array(0),
     ];
     // and, when the model's values fit in 64 bins, the binned decisions, then room for the kernel's
-    // binned copy of the records; else, when its thresholds fit in a byte, the edges for compact
-    // records, then room for the records and their packed leaf outputs
+    // binned copy of the records
     const binning = binModel(layout);
-    const edges = binning ? null : compactEdges(layout);
-    const binningArrays = binning ? [binning.masks, binning.edges, binning.edgeCounts] : edges ? [edges] : [];
+    const binningArrays = binning ? [binning.masks, binning.edges, binning.edgeCounts] : [];
     let offset = align(this.kernel.heapBase());
     const place = (bytes: number): number => {
       const at = offset;
@@ -96,9 +96,13 @@ export class WasmEngine implements Engine {
     const pointers = arrays.map((array) => place(array.byteLength));
     const binningPointers = binningArrays.map((array) => place(array.byteLength));
     const binnedRecords = binning ? place(layout.numNodes * RECORD_BYTES) : 0;
-    const compactRecords = edges ? place(layout.numNodes * COMPACT_RECORD_BYTES) : 0;
-    const compactLeafValues = edges ? place(((layout.numNodes + layout.numTrees) / 2) * 8) : 0; // a tree of n leaves has 2n - 1 records
-    this.workspace = offset;
+    // else, when the model may fit compact records, room for them last: their edges, the records,
+    // and the packed leaf outputs (a tree of n leaves has 2n - 1 records)
+    const tryCompact = !binning && compactMayFit(layout);
+    const compactStart = offset;
+    const compactEdges = tryCompact ? place(layout.numFeatures * COMPACT_EDGE_SLOTS * 8) : 0;
+    const compactRecords = tryCompact ? place(layout.numNodes * COMPACT_RECORD_BYTES) : 0;
+    const compactLeafValues = tryCompact ? place(((layout.numNodes + layout.numTrees) / 2) * 8) : 0;
     this.buffer = this.kernel.memory.buffer;
     this.memoryBytes = this.buffer.byteLength;
     this.reserve(offset);
@@ -108,7 +112,10 @@ export class WasmEngine implements Engine {
     binningArrays.forEach((array, i) => copy(array, binningPointers[i]));
     this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees);
     if (binning) this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
-    if (edges) this.kernel.setCompact(binningPointers[0], compactRecords, compactLeafValues);
+    const compact = tryCompact && this.kernel.setCompact(compactEdges, compactRecords, compactLeafValues);
+    // without compact records, their room becomes workspace
+    this.workspace = tryCompact && !compact ? compactStart : offset;
+    this.records = binning ? "pre-binned" : compact ? "compact" : "f64";
   }
 
   input(numRows: number): Float64Array {
