@@ -24,7 +24,7 @@ import {
 } from "./model";
 
 /** Rows per block: the block's bins (a byte per feature) or rows stay in L2 while every tree goes through it. */
-const BLOCK_ROWS: i32 = 2048;
+const BLOCK_ROWS: i32 = 4096;
 /**
  * Below this many rows, rows go one at a time with trees in lanes: a partition visits most of each
  * tree's splits whatever the number of rows (measured: walks win up to ~32 rows on `large`, ~100 on

@@ -86,11 +86,11 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
   });
 
   it("a row's result does not depend on its batch (block boundaries, chunking)", () => {
-    // pre-binned, compact and f64 records; batches past the kernel's 2048-row blocks
+    // pre-binned, compact and f64 records; batches past the kernel's 4096-row blocks (and the Scorer's chunks)
     for (const id of ["golden/adult_binary", "golden/multiclass", "golden/categorical_wide", "golden/regression_l2"]) {
       const model = loadModel(allCases().find((c) => c.id === id)!.text("model.txt"));
       const wasm = new Scorer(model, "wasm");
-      const batches = fc.oneof(rowsFor(model, 150), rowsFor(model, 2100, 2040));
+      const batches = fc.oneof(rowsFor(model, 150), rowsFor(model, 4200, 4090));
       fc.assert(
         fc.property(batches, fc.constantFrom<PredictionType>("raw", "leaf"), (rows, type) => {
           const batch = predict(wasm, rows, type);
