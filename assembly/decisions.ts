@@ -2,9 +2,9 @@
 // walks use. Rows arrive prepared (src/engines/rows.ts): |x| <= kZeroThreshold is already +0, and
 // the slot after the features holds NaN.
 import {
-  CATEGORICAL, CATEGORY_BITS, catBounds, catWords, compactEdges, DEFAULT_LEFT, edgeCounts, edges, FEATURE_MASK, indexOf, isLeaf, LEAF,
-  linearBegin, linearCoeff, linearConst, linearFeature, MISSING_ZERO, NAN_LEFT, RECORD_BYTES, COMPACT_RECORD_BYTES,
-  TREE_CATEGORICAL, TREE_MISSING_ZERO,
+  CATEGORICAL, CATEGORY_BITS, catBounds, catWords, COMPACT_RECORD_BYTES, compactEdges, DEFAULT_LEFT, edgeCounts, edges,
+  FEATURE_MASK, indexOf, isLeaf, LEAF, linearBegin, linearCoeff, linearConst, linearFeature, MISSING_ZERO, NAN_LEFT,
+  RECORD_BYTES, TREE_CATEGORICAL, TREE_MISSING_ZERO,
 } from "./model";
 
 /** A category set held in the record: NaN, negative and >= 64 categories go right. */

@@ -15,12 +15,13 @@
 // Whatever the path, each row's outputs are added per class in tree order, as LightGBM does, so
 // sums are bit-identical whatever the batch size or the block a row falls in.
 import {
-  ANY, anyNaN, BINNED, binOf, COMPACT, compactBinOf, featureOffset, isLeafWord, leafFor, leftChild, leftOf, rightChild, linearOutput, nextRecord, PLAIN, ROW_MAJOR, selectionFor,
-  WITH_CATEGORIES, WITH_MISSING, wordAt,
+  ANY, anyNaN, BINNED, binOf, COMPACT, compactBinOf, featureOffset, isLeafWord, leafFor, leftChild, leftOf, linearOutput,
+  nextRecord, PLAIN, rightChild, ROW_MAJOR, selectionFor, WITH_CATEGORIES, WITH_MISSING, wordAt,
 } from "./decisions";
 import {
-  binned, compact, COMPACT_LEAF, compactLeafValues, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags, nodeLeaves, nodes, numClass,
-  numFeatures, numTrees, rootOf, rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, treeStarts, walkNodes,
+  binned, compact, COMPACT_LEAF, compactLeafValues, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags,
+  nodeLeaves, nodes, numClass, numFeatures, numTrees, rootOf, rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, treeStarts,
+  walkNodes,
 } from "./model";
 
 /** Rows per block: the block's bins (a byte per feature) or rows stay in L2 while every tree goes through it. */
@@ -203,7 +204,6 @@ function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i
 @inline function addOutput(sum: usize, leaf: usize, flags: i32, row: usize): void {
   store<f64>(sum, load<f64>(sum) + (flags & TREE_LINEAR ? linearOutput(leaf, row) : load<f64>(leaf)));
 }
-
 
 /** Writes a row's bins, a byte per feature, `slotBytes` apart. The NaN slot's byte is left as is. */
 function binRow(row: usize, bins: usize, slotBytes: usize): void {
