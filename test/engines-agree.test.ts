@@ -5,23 +5,14 @@
 // the batch it is scored in.
 import { expect } from "chai";
 import fc from "fast-check";
-import { CATEGORICAL, FEATURE_MASK, LEAF, type ModelLayout, recordMeta, recordValue } from "../src/model/layout";
 import type { WasmEngine } from "../src/engines/wasm-engine";
+import { CATEGORICAL, FEATURE_MASK, LEAF, type ModelLayout, recordMeta, recordValue } from "../src/model/layout";
 import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer } from "../src/scorer";
+import { SPECIAL_VALUES, withNeighbours } from "./support/edge-values";
 import { allCases } from "./support/fixtures";
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
-const K = 1.0000000180025095e-35;
-
-function neighbours(x: number): number[] {
-  const view = new Float64Array([x, x]);
-  const bits = new BigInt64Array(view.buffer);
-  bits[0] += 1n;
-  bits[1] -= 1n;
-  return [x, view[0], view[1]];
-}
-
 /** Per feature: the numbers its splits compare with, and whether any split on it is categorical. */
 function splitValues(layout: ModelLayout): { thresholds: number[][]; categorical: boolean[] } {
   const thresholds: number[][] = Array.from({ length: layout.numFeatures }, () => []);
@@ -31,7 +22,7 @@ function splitValues(layout: ModelLayout): { thresholds: number[][]; categorical
     if (meta & LEAF) continue;
     const feature = meta & FEATURE_MASK;
     if (meta & CATEGORICAL) categorical[feature] = true;
-    else if (thresholds[feature].length < 300) thresholds[feature].push(...neighbours(recordValue(layout, r)));
+    else if (thresholds[feature].length < 300) thresholds[feature].push(...withNeighbours(recordValue(layout, r)));
   }
   return { thresholds, categorical };
 }
@@ -39,7 +30,7 @@ function splitValues(layout: ModelLayout): { thresholds: number[][]; categorical
 /** Rows for `model`: each feature drawn from the values that matter to its splits, or any double. */
 function rowsFor(model: Model, maxRows: number, minRows = 1): fc.Arbitrary<number[][]> {
   const { thresholds, categorical } = splitValues(model.layout);
-  const special = fc.constantFrom(NaN, 0, -0, Infinity, -Infinity, K, -K, 1e-36, 5e-324, -1e300, 1e300);
+  const special = fc.constantFrom(...SPECIAL_VALUES);
   const feature = (f: number) =>
     categorical[f]
       ? fc.oneof(fc.integer({ min: -3, max: 300 }), fc.double({ min: -2, max: 300 }), fc.constantFrom(-0.5, 2 ** 31, 2 ** 32 + 1, 1e9), special)

@@ -6,32 +6,23 @@ import { expect } from "chai";
 import { CATEGORICAL, FEATURE_MASK, LEAF, recordMeta, recordValue } from "../src/model/layout";
 import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer } from "../src/scorer";
+import { SPECIAL_VALUES, withNeighbours } from "./support/edge-values";
 import { fixtureCase, readInputs } from "./support/fixtures";
 import { prng } from "./support/prng";
 
-const K = 1.0000000180025095e-35;
-const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, K, -K, 1e-36, -1e300, 1e300];
-/** Past the engine's 2048-row blocks, so that a call has a full block and a part one. */
+/** Past the JS engine's 2048-row blocks, so that a call has a full block and a part one. */
 const NUM_ROWS = 2100;
-
-function nextDoubles(x: number): number[] {
-  const view = new Float64Array([x, x]);
-  const bits = new BigInt64Array(view.buffer);
-  bits[0] += 1n;
-  bits[1] -= 1n;
-  return [x, view[0], view[1]];
-}
 
 /** Per feature: its numeric thresholds and their neighbours, or a few category-like values. */
 function edgeValues(model: Model): number[][] {
   const { layout } = model;
-  const values: number[][] = Array.from({ length: layout.numFeatures }, () => [...SPECIAL]);
+  const values: number[][] = Array.from({ length: layout.numFeatures }, () => [...SPECIAL_VALUES]);
   for (let r = 0; r < layout.numNodes; r++) {
     const meta = recordMeta(layout, r);
     if (meta & LEAF) continue;
     const feature = meta & FEATURE_MASK;
     if (meta & CATEGORICAL) values[feature].push(-1, -0.5, 0.5, 3, 2 ** 31);
-    else values[feature].push(...nextDoubles(recordValue(layout, r)));
+    else values[feature].push(...withNeighbours(recordValue(layout, r)));
   }
   return values;
 }

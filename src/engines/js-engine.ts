@@ -385,22 +385,13 @@ export class JsEngine implements Engine {
 
   /** Puts part (record, list, lo, hi) on the stack at `top`; returns the new top. */
   private push(top: number, record: number, list: number, lo: number, hi: number): number {
-    const stack = this.stack;
-    stack[top] = record;
-    stack[top + 1] = list;
-    stack[top + 2] = lo;
-    stack[top + 3] = hi;
+    putPart(this.stack, top, record, list, lo, hi);
     return top + 4;
   }
 
   /** Appends leaf part (leaf, list, lo, hi) to leafParts, which holds numParts; returns the new count. */
   private addLeafPart(numParts: number, leaf: number, list: number, lo: number, hi: number): number {
-    const at = 4 * numParts;
-    const leafParts = this.leafParts;
-    leafParts[at] = leaf;
-    leafParts[at + 1] = list;
-    leafParts[at + 2] = lo;
-    leafParts[at + 3] = hi;
+    putPart(this.leafParts, 4 * numParts, leaf, list, lo, hi);
     return numParts + 1;
   }
 
@@ -492,6 +483,14 @@ function numericLeaf(
     f = feature[record];
   }
   return record;
+}
+
+/** Writes a part (record, list, lo, hi: rows list + lo .. list + hi - 1) as four ints at parts[at]. */
+function putPart(parts: Int32Array, at: number, record: number, list: number, lo: number, hi: number): void {
+  parts[at] = record;
+  parts[at + 1] = list;
+  parts[at + 2] = lo;
+  parts[at + 3] = hi;
 }
 
 /**
