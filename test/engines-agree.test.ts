@@ -11,6 +11,7 @@ import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer } from "../src/scorer";
 import { SPECIAL_VALUES, withNeighbours } from "./support/edge-values";
 import { allCases } from "./support/fixtures";
+import { tinyModelText } from "./support/tiny-model";
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
 /** Per feature: the numbers its splits compare with, and whether any split on it is categorical. */
@@ -93,6 +94,32 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
         }),
         { seed: SEED, numRuns: 15 },
       );
+    }
+  });
+
+  it("compact records take up to 255 thresholds a feature; past that the f64 records, with the same results", () => {
+    // n stumps on feature 0, at thresholds 0.5, 1.5, ...: n distinct thresholds
+    const stumps = (n: number) =>
+      loadModel(tinyModelText({
+        features: ["x", "y"],
+        trees: Array.from({ length: n }, (_, i) => ({
+          numLeaves: 2, splitFeature: [0], threshold: [i + 0.5], decisionType: [2], leftChild: [-1], rightChild: [-2],
+          leafValue: [i / 7, -i / 3],
+        })),
+      }));
+    for (const [n, records] of [[255, "compact"], [256, "f64"]] as const) {
+      const model = stumps(n);
+      const wasm = new Scorer(model, "wasm");
+      expect((wasm.engine as WasmEngine).records, `${n} thresholds`).to.equal(records);
+      // every threshold and the doubles either side of it, NaN and a huge value: a batch, then one row a call
+      const values = [...Array.from({ length: n + 1 }, (_, k) => withNeighbours(k - 0.5)).flat(), NaN, 1e300];
+      const rows = values.map((x, i) => [x, i]);
+      for (const type of ["raw", "leaf"] as const) {
+        const js = predict(new Scorer(model, "js"), rows, type);
+        expect(firstDifference(predict(wasm, rows, type), js), `${n} thresholds, ${type}, batch`).to.equal(-1);
+        const alone = rows.flatMap((row) => [...predict(wasm, [row], type)]);
+        expect(firstDifference(Float64Array.from(alone), js), `${n} thresholds, ${type}, one row a call`).to.equal(-1);
+      }
     }
   });
 });
