@@ -123,7 +123,7 @@ export const ROW_MAJOR: i32 = 3;
   return node + (selection == COMPACT ? COMPACT_RECORD_BYTES : RECORD_BYTES);
 }
 
-/** A split's right child (a leaf's is itself). */
+/** A split's right child. */
 @inline export function rightChild(selection: i32, node: usize, meta: u32): usize {
   return selection == COMPACT ? node + (<usize>(meta >>> 16) << 2) : <usize>load<u32>(node, 12);
 }

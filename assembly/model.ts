@@ -47,7 +47,7 @@ export let edges: usize = 0; // f64 per feature x EDGE_SLOTS: sorted thresholds,
 export let edgeCounts: usize = 0; // i32 per feature: thresholds, or -1 for a categorical feature
 /** The records the fast walks take: the binned copy when there is one, else the f64 records. */
 export let walkNodes: usize = 0;
-// Compact records (src/engines/binning.ts: compactEdges), when the model has them: see setCompact.
+// Compact records, when the model has them: see setCompact.
 export let compact: bool = false;
 export let compactNodes: usize = 0; // u32 per record
 export let compactLeafValues: usize = 0; // f64 per leaf, in record order

@@ -84,10 +84,10 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, sums:
   const stack = listB + (<usize>count << 2);
   // rows without NaN first, rows with NaN last: each part takes the cheapest exact decisions
   const clean = orderByNaN(rows, count, order);
-  if (binned) for (let i = 0; i < count; i++) binRow(rows + <usize>i * rowBytes, bins + <usize>i * binStride, 1);
+  if (binned) for (let i = 0; i < count; i++) binRow(rows + <usize>i * rowBytes, bins + <usize>i * binStride, 1, false);
   else if (compact) for (let k = 0; k < clean; k++) {
     const i = load<u32>(order + (<usize>k << 2));
-    compactBinRow(rows + <usize>i * rowBytes, bins + <usize>i * binStride, 1);
+    binRow(rows + <usize>i * rowBytes, bins + <usize>i * binStride, 1, true);
   }
   for (let tree = treeBegin; tree < treeEnd; tree++) {
     const flags = flagsOf(tree);
@@ -99,15 +99,14 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, sums:
       }
       continue;
     }
-    memory.copy(listA, order, <usize>count << 2);
     const root = rootOf(tree, walkNodes);
     if (binned) {
-      splitBinned(root, bins, binStride, 0, count, sum, classBytes, listA, listB, stack);
+      splitBinned(root, bins, binStride, 0, count, sum, classBytes, order, listA, listB, stack);
       continue;
     }
-    if (compact) splitCompact(compactRoot(tree), bins, binStride, 0, clean, sum, classBytes, listA, listB, stack);
-    else splitRows(selectionFor(flags, false), root, rows, rowBytes, 0, clean, sum, classBytes, listA, listB, stack);
-    splitRows(selectionFor(flags, true), root, rows, rowBytes, clean, count, sum, classBytes, listA, listB, stack);
+    if (compact) splitCompact(compactRoot(tree), bins, binStride, 0, clean, sum, classBytes, order, listA, listB, stack);
+    else splitRows(selectionFor(flags, false), root, rows, rowBytes, 0, clean, sum, classBytes, order, listA, listB, stack);
+    splitRows(selectionFor(flags, true), root, rows, rowBytes, clean, count, sum, classBytes, order, listA, listB, stack);
   }
 }
 
@@ -125,33 +124,34 @@ function orderByNaN(rows: usize, count: i32, order: usize): i32 {
   return clean;
 }
 
-/** Rows [lo, hi) of listA through a tree of f64 records, with the decisions `selection` names. */
-function splitRows(selection: i32, root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void {
-  if (selection == PLAIN) splitPlain(root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack);
-  else if (selection == WITH_MISSING) splitMissing(root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack);
-  else if (selection == WITH_CATEGORIES) splitCategories(root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack);
-  else splitAny(root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack);
+/** Rows order[lo, hi) through a tree of f64 records, with the decisions `selection` names. */
+function splitRows(selection: i32, root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void {
+  if (selection == PLAIN) splitPlain(root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack);
+  else if (selection == WITH_MISSING) splitMissing(root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack);
+  else if (selection == WITH_CATEGORIES) splitCategories(root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack);
+  else splitAny(root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack);
 }
 
 // One function per selection, so that each compiles to exactly the checks it needs.
-function splitPlain(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(PLAIN, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack); }
-function splitMissing(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(WITH_MISSING, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack); }
-function splitCategories(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(WITH_CATEGORIES, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack); }
-function splitAny(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(ANY, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, listA, listB, stack); }
-function splitBinned(root: usize, bins: usize, binStride: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(BINNED, 0, root, bins, binStride, lo, hi, sum, classBytes, listA, listB, stack); }
-function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void { splitTree(COMPACT, 0, root, bins, binStride, lo, hi, sum, classBytes, listA, listB, stack); }
+function splitPlain(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(PLAIN, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack); }
+function splitMissing(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(WITH_MISSING, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack); }
+function splitCategories(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(WITH_CATEGORIES, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack); }
+function splitAny(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(ANY, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack); }
+function splitBinned(root: usize, bins: usize, binStride: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(BINNED, 0, root, bins, binStride, lo, hi, sum, classBytes, order, listA, listB, stack); }
+function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(COMPACT, 0, root, bins, binStride, lo, hi, sum, classBytes, order, listA, listB, stack); }
 
 /**
- * The rows listed in listA[begin, end) (row numbers: a row is at rows + number * rowBytes, its sums at
- * sum + number * classBytes) through one tree. At each split, the split's part of the list is
- * partitioned into the same part of the other list, left rows to the front and right ones to the
- * back, without a branch per row; at a leaf, its output is added to its rows' sums. Parts waiting
- * for their turn are on `stack`, four u32 each: record, list, lo, hi.
+ * The rows listed in order[begin, end) (row numbers: a row is at rows + number * rowBytes, its sums at
+ * sum + number * classBytes) through one tree. At each split, the split's part of its list is
+ * partitioned into the same part of another list, left rows to the front and right ones to the back,
+ * without a branch per row: the root's from `order` into listB, then between listA and listB, so
+ * `order` stays as it is for the next tree. At a leaf, its output is added to its rows' sums. Parts
+ * waiting for their turn are on `stack`, four u32 each: record, list, lo, hi.
  */
-@inline function splitTree(selection: i32, shift: i32, root: usize, rows: usize, rowBytes: usize, begin: i32, end: i32, sum: usize, classBytes: usize, listA: usize, listB: usize, stack: usize): void {
+@inline function splitTree(selection: i32, shift: i32, root: usize, rows: usize, rowBytes: usize, begin: i32, end: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void {
   if (begin >= end) return;
   store<u32>(stack, <u32>root);
-  store<u32>(stack, <u32>listA, 4);
+  store<u32>(stack, <u32>order, 4);
   store<u32>(stack, <u32>begin, 8);
   store<u32>(stack, <u32>end, 12);
   let top = stack + 16;
@@ -170,7 +170,7 @@ function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i
       }
       continue;
     }
-    const other = list ^ listA ^ listB;
+    const other = list == listB ? listA : listB;
     const bits = selection == COMPACT ? 0 : load<u64>(node);
     const feature = rows + featureOffset(selection, shift, meta);
     // front and back of the other list's part, as addresses; two rows a step (A/B: 1.2-1.3x one)
@@ -220,14 +220,15 @@ function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i
   store<f64>(sum, load<f64>(sum) + (flags & TREE_LINEAR ? linearOutput(leaf, row) : load<f64>(leaf)));
 }
 
-/** Writes a row's bins, a byte per feature, `slotBytes` apart. The NaN slot's byte is left as is. */
-function binRow(row: usize, bins: usize, slotBytes: usize): void {
-  for (let f = 0; f < numFeatures; f++) store<u8>(bins + <usize>f * slotBytes, <u8>binOf(f, load<f64>(row + (<usize>f << 3))));
-}
-
-/** Writes a row's compact bins (model.ts: setCompact), a byte per feature, `slotBytes` apart. */
-function compactBinRow(row: usize, bins: usize, slotBytes: usize): void {
-  for (let f = 0; f < numFeatures; f++) store<u8>(bins + <usize>f * slotBytes, <u8>compactBinOf(f, load<f64>(row + (<usize>f << 3))));
+/**
+ * Writes a row's bins, a byte per feature, `slotBytes` apart: for the pre-binned records, or with
+ * `forCompact` for the compact ones (model.ts: setCompact). The NaN slot's byte is left as is.
+ */
+function binRow(row: usize, bins: usize, slotBytes: usize, forCompact: bool): void {
+  for (let f = 0; f < numFeatures; f++) {
+    const value = load<f64>(row + (<usize>f << 3));
+    store<u8>(bins + <usize>f * slotBytes, <u8>(forCompact ? compactBinOf(f, value) : binOf(f, value)));
+  }
 }
 
 @inline function compactRoot(tree: i32): usize {
@@ -252,13 +253,13 @@ function compactBinRow(row: usize, bins: usize, slotBytes: usize): void {
 function leavesOfRow(row: usize, treeBegin: i32, treeEnd: i32, leaves: usize, outputsOnly: bool): void {
   if (binned) {
     const bins = leaves + leafSlotBytes();
-    binRow(row, bins, 1 << ROW_MAJOR);
+    binRow(row, bins, 1 << ROW_MAJOR, false);
     treesBinned(bins, treeBegin, treeEnd, leaves);
     return;
   }
   if (compact && outputsOnly && !anyNaN(row, 1, 0, numFeatures)) {
     const bins = leaves + leafSlotBytes();
-    compactBinRow(row, bins, 1 << ROW_MAJOR);
+    binRow(row, bins, 1 << ROW_MAJOR, true);
     treesCompact(bins, treeBegin, treeEnd, leaves);
     return;
   }

@@ -11,7 +11,8 @@
 //     and a split's mask is its category set
 //
 // The kernel bins the rows (assembly/decisions.ts: binOf) and walks masks instead of thresholds.
-// Models it does not fit (many thresholds, linear leaves, wide category sets) keep the f64 walks.
+// Models it does not fit (many thresholds, linear leaves, wide category sets) may get compact
+// records (below), else keep the f64 walks.
 import {
   CATEGORICAL, DEFAULT_LEFT, FEATURE_MASK, LEAF, MISSING_ZERO, type ModelLayout, NAN_LEFT, TREE_CATEGORICAL, TREE_LINEAR,
   TREE_MISSING_ZERO,
