@@ -4,4 +4,4 @@
 // walks.ts: raw scores and leaf indices; tree-shap.ts: SHAP contributions.
 export { heapBase, setBinning, setCompact, setModel } from "./model";
 export { rowScratchBytes, predictLeaf, predictRaw, rawScratchBytes } from "./walks";
-export { predictContrib } from "./tree-shap";
+export { contribScratchBytes, predictContrib } from "./tree-shap";

@@ -2,9 +2,10 @@
 // UnwoundPathSum), with the same arithmetic in the same order: the grouping of each product and
 // quotient decides the last bits, so do not "simplify" the expressions.
 //
-// Path elements live in the scratch area the loader reserves: 32 bytes each (i32 feature, f64 zero
-// fraction, f64 one fraction, f64 proportion weight), (maxDepth + 1) * (maxDepth + 2) / 2 of them. A
-// call's path starts right after its parent's and begins as a copy of it.
+// Path elements live in the scratch area the loader reserves (contribScratchBytes): 32 bytes each
+// (i32 feature, f64 zero fraction, f64 one fraction, f64 proportion weight), (maxDepth + 1) *
+// (maxDepth + 2) / 2 of them. A call's path starts right after its parent's and begins as a copy of
+// it. After the paths: the leaves' lanes, and a table of the ratios UnwoundPathSum divides by.
 import { goesLeft } from "./decisions";
 import {
   FEATURE_MASK, indexOf, isLeaf, LEAF, nodeCounts, numClass, numFeatures, RECORD_BYTES, rootOf,
@@ -41,10 +42,18 @@ function extendPath(start: i32, depth: i32, zeroFraction: f64, oneFraction: f64,
   store<f64>(pathZero(at), zeroFraction);
   store<f64>(pathOne(at), oneFraction);
   store<f64>(pathWeight(at), depth == 0 ? 1.0 : 0.0);
+  // LightGBM's two updates of a step, one f64x2 lane each (IEEE per lane, so bit for bit):
+  //   weight[i + 1] += one * w * (i + 1) / (depth + 1);  weight[i] = zero * w * (depth - i) / (depth + 1)
+  const fractions = f64x2.replace_lane(f64x2.splat(oneFraction), 1, zeroFraction);
+  const d1 = f64x2.splat(<f64>(depth + 1));
+  let counts = f64x2.replace_lane(f64x2.splat(<f64>depth), 1, 1.0); // (i + 1, depth - i)
+  const step = f64x2.replace_lane(f64x2.splat(-1.0), 1, 1.0);
   for (let i = depth - 1; i >= 0; i--) {
-    const w = load<f64>(pathWeight(start + i));
-    store<f64>(pathWeight(start + i + 1), load<f64>(pathWeight(start + i + 1)) + oneFraction * w * <f64>(i + 1) / <f64>(depth + 1));
-    store<f64>(pathWeight(start + i), zeroFraction * w * <f64>(depth - i) / <f64>(depth + 1));
+    const w = v128.load64_splat(pathWeight(start + i));
+    const shares = f64x2.div(f64x2.mul(f64x2.mul(fractions, w), counts), d1);
+    store<f64>(pathWeight(start + i + 1), load<f64>(pathWeight(start + i + 1)) + f64x2.extract_lane(shares, 0));
+    store<f64>(pathWeight(start + i), f64x2.extract_lane(shares, 1));
+    counts = f64x2.add(counts, step);
   }
 }
 
@@ -69,37 +78,137 @@ function unwindPath(start: i32, depth: i32, pathIndex: i32): void {
   }
 }
 
-const SUM_LANES: i32 = 4;
-/** Where unwoundPathSums leaves its results: one total per lane. */
-const unwoundTotals: usize = memory.data(SUM_LANES << 3, 16);
+// A leaf adds one share per path element, each from LightGBM's UnwoundPathSum: a loop over the path
+// with one or two divisions a step, most of TreeSHAP's time. The sums run two elements to an f64x2
+// vector (IEEE arithmetic per lane, so each lane is LightGBM's sum bit for bit), which doubles the
+// divisions a cycle. An element's kind decides its loop: with a one fraction, a chain of divisions
+// through `next`; without, independent divisions. So the lanes hold the elements of each kind apart:
+// those with a one fraction from lane 0 up, the others from the top lane down.
+
+/** Per leaf: the lanes' one and zero fractions, path elements, `next` portions and sums. */
+let laneOne: usize = 0;
+let laneZero: usize = 0;
+let laneElement: usize = 0;
+let laneNext: usize = 0;
+let laneSum: usize = 0;
+/** Lanes per array: room for maxDepth elements, a padding lane per kind, and even. */
+let laneCount: i32 = 0;
+/** ratioTable + 8 * (d (d - 1) / 2 + i): (d - i) / (d + 1), for paths of depth d and i < d. */
+let ratioTable: usize = 0;
 
 /**
- * LightGBM's UnwoundPathSum for path indices first .. first + 3 (indices past depth repeat the last
- * one; their totals are ignored). Four independent chains of the same arithmetic, interleaved so
- * that one chain's divisions overlap another's: a leaf needs one sum per path element.
+ * Bytes of predictContrib's scratch for trees of at most `maxDepth` edges. A double: for very deep
+ * trees it passes 2^32, and the loader's memory.grow must refuse it rather than see it wrap.
  */
-function unwoundPathSums(start: i32, depth: i32, first: i32): void {
-  const i0 = start + first, i1 = start + min(first + 1, depth), i2 = start + min(first + 2, depth), i3 = start + min(first + 3, depth);
-  const one0 = load<f64>(pathOne(i0)), one1 = load<f64>(pathOne(i1)), one2 = load<f64>(pathOne(i2)), one3 = load<f64>(pathOne(i3));
-  const zero0 = load<f64>(pathZero(i0)), zero1 = load<f64>(pathZero(i1)), zero2 = load<f64>(pathZero(i2)), zero3 = load<f64>(pathZero(i3));
-  const last = load<f64>(pathWeight(start + depth));
-  let next0 = last, next1 = last, next2 = last, next3 = last;
-  let total0: f64 = 0, total1: f64 = 0, total2: f64 = 0, total3: f64 = 0;
-  const d1 = <f64>(depth + 1);
-  for (let i = depth - 1; i >= 0; i--) {
-    const w = load<f64>(pathWeight(start + i));
-    const up = <f64>(i + 1);
-    const ratio = <f64>(depth - i) / d1;
-    // per lane, LightGBM's loop body: the branch is the same on every iteration
-    if (one0 != 0) { const tmp = next0 * d1 / (up * one0); total0 += tmp; next0 = w - tmp * zero0 * ratio; } else total0 += (w / zero0) / ratio;
-    if (one1 != 0) { const tmp = next1 * d1 / (up * one1); total1 += tmp; next1 = w - tmp * zero1 * ratio; } else total1 += (w / zero1) / ratio;
-    if (one2 != 0) { const tmp = next2 * d1 / (up * one2); total2 += tmp; next2 = w - tmp * zero2 * ratio; } else total2 += (w / zero2) / ratio;
-    if (one3 != 0) { const tmp = next3 * d1 / (up * one3); total3 += tmp; next3 = w - tmp * zero3 * ratio; } else total3 += (w / zero3) / ratio;
+export function contribScratchBytes(maxDepth: i32): f64 {
+  const depth = <f64>maxDepth;
+  return pathBytes<f64>(depth) + <f64>(5 * lanesFor(maxDepth) * 8) + ratioTableBytes<f64>(depth);
+}
+
+/** Sizes in T: f64 for the request, usize (u32) for offsets once memory holds the scratch. */
+@inline function pathBytes<T>(maxDepth: T): T {
+  return (maxDepth + <T>1) * (maxDepth + <T>2) / <T>2 * <T>32;
+}
+
+@inline function ratioTableBytes<T>(maxDepth: T): T {
+  return (maxDepth + <T>1) * maxDepth / <T>2 * <T>8;
+}
+
+function lanesFor(maxDepth: i32): i32 {
+  return (maxDepth + 4) & ~1;
+}
+
+function fillRatioTable(maxDepth: i32): void {
+  for (let d = 1; d <= maxDepth; d++) {
+    const row = ratioTable + (<usize>(d * (d - 1) / 2) << 3);
+    for (let i = 0; i < d; i++) store<f64>(row + (<usize>i << 3), <f64>(d - i) / <f64>(d + 1));
   }
-  store<f64>(unwoundTotals, total0, 0);
-  store<f64>(unwoundTotals, total1, 8);
-  store<f64>(unwoundTotals, total2, 16);
-  store<f64>(unwoundTotals, total3, 24);
+}
+
+@inline function setLane(lane: i32, one: f64, zero: f64, element: i32): void {
+  store<f64>(laneOne + (<usize>lane << 3), one);
+  store<f64>(laneZero + (<usize>lane << 3), zero);
+  store<i32>(laneElement + (<usize>lane << 2), element);
+}
+
+@inline function copyLane(to: i32, from: i32): void {
+  setLane(to, load<f64>(laneOne + (<usize>from << 3)), load<f64>(laneZero + (<usize>from << 3)), load<i32>(laneElement + (<usize>from << 2)));
+}
+
+/**
+ * Puts path elements 1..depth into lanes, without branching on their kind (a coin toss): each
+ * element is written to both groups' next lane and only the counters move. A group with an odd
+ * count repeats its last element. Returns the count with a one fraction; depth minus it have none.
+ */
+function fillLanes(start: i32, depth: i32): i32 {
+  let ones = 0;
+  let top = laneCount; // the elements without a one fraction are lanes top .. laneCount - 1
+  for (let i = 1; i <= depth; i++) {
+    const element = start + i;
+    const one = load<f64>(pathOne(element));
+    const zero = load<f64>(pathZero(element));
+    setLane(ones, one, zero, element);
+    setLane(top - 1, one, zero, element);
+    const withOne = <i32>(one != 0);
+    ones += withOne;
+    top -= 1 - withOne;
+  }
+  copyLane(ones, max(ones - 1, 0));
+  copyLane(top - 1, min(top, laneCount - 1));
+  return ones;
+}
+
+/**
+ * UnwoundPathSum of every lane in use into laneSum: `oneVectors` vectors from lane 0, then
+ * `zeroVectors` ending at the last lane.
+ */
+function unwoundPathSums(start: i32, depth: i32, oneVectors: i32, zeroVectors: i32): void {
+  const oneEnd = <usize>oneVectors << 4;
+  const zeroBegin = <usize>(laneCount - 2 * zeroVectors) << 3;
+  const zeroEnd = <usize>laneCount << 3;
+  const last = v128.load64_splat(pathWeight(start + depth));
+  const none = f64x2.splat(0);
+  for (let at: usize = 0; at < oneEnd; at += 16) {
+    v128.store(laneNext + at, last);
+    v128.store(laneSum + at, none);
+  }
+  for (let at = zeroBegin; at < zeroEnd; at += 16) v128.store(laneSum + at, none);
+  const ratios = ratioTable + (<usize>(depth * (depth - 1) / 2) << 3);
+  const d1 = f64x2.splat(<f64>(depth + 1));
+  for (let i = depth - 1; i >= 0; i--) {
+    const w = v128.load64_splat(pathWeight(start + i));
+    const up = f64x2.splat(<f64>(i + 1));
+    const ratio = v128.load64_splat(ratios + (<usize>i << 3));
+    // with a one fraction: tmp = next * (d + 1) / ((i + 1) * one); sum += tmp; next = w - tmp * zero * ratio
+    for (let at: usize = 0; at < oneEnd; at += 16) {
+      const tmp = f64x2.div(f64x2.mul(v128.load(laneNext + at), d1), f64x2.mul(up, v128.load(laneOne + at)));
+      v128.store(laneSum + at, f64x2.add(v128.load(laneSum + at), tmp));
+      v128.store(laneNext + at, f64x2.sub(w, f64x2.mul(f64x2.mul(tmp, v128.load(laneZero + at)), ratio)));
+    }
+    // without: sum += w / zero / ratio
+    for (let at = zeroBegin; at < zeroEnd; at += 16) {
+      v128.store(laneSum + at, f64x2.add(v128.load(laneSum + at), f64x2.div(f64x2.div(w, v128.load(laneZero + at)), ratio)));
+    }
+  }
+}
+
+/** A leaf's shares: phi[feature] += UnwoundPathSum * (one - zero) * value for path elements 1..depth. */
+function addLeafShares(start: i32, depth: i32, phi: usize, value: f64): void {
+  const ones = fillLanes(start, depth);
+  const zeros = depth - ones;
+  unwoundPathSums(start, depth, (ones + 1) >> 1, (zeros + 1) >> 1);
+  // each feature is on the path once, so each element adds to its own phi slot
+  addShares(0, ones, phi, value);
+  addShares(laneCount - zeros, laneCount, phi, value);
+}
+
+function addShares(firstLane: i32, endLane: i32, phi: usize, value: f64): void {
+  for (let lane = firstLane; lane < endLane; lane++) {
+    const element = load<i32>(laneElement + (<usize>lane << 2));
+    const w = load<f64>(laneSum + (<usize>lane << 3));
+    const slot = phi + (<usize>load<i32>(pathFeature(element)) << 3);
+    store<f64>(slot, load<f64>(slot) + w * (load<f64>(pathOne(element)) - load<f64>(pathZero(element))) * value);
+  }
 }
 
 function treeShap(
@@ -112,15 +221,7 @@ function treeShap(
 
   const meta = load<u32>(node, 8);
   if (meta & LEAF) {
-    const value = load<f64>(node);
-    for (let first = 1; first <= depth; first += SUM_LANES) {
-      unwoundPathSums(start, depth, first);
-      for (let i = first; i <= min(first + SUM_LANES - 1, depth); i++) {
-        const w = load<f64>(unwoundTotals + (<usize>(i - first) << 3));
-        const slot = phi + (<usize>load<i32>(pathFeature(start + i)) << 3);
-        store<f64>(slot, load<f64>(slot) + w * (load<f64>(pathOne(start + i)) - load<f64>(pathZero(start + i))) * value);
-      }
-    }
+    addLeafShares(start, depth, phi, load<f64>(node));
     return;
   }
 
@@ -152,12 +253,25 @@ function treeShap(
 
 /**
  * SHAP contributions: for each row and class a block of numFeatures + 1 values (the last is the
- * bias), summed over trees [treeBegin, treeEnd) in order. `scratch` holds the TreeSHAP paths.
+ * bias), summed over trees [treeBegin, treeEnd) in order. `scratch` holds contribScratchBytes(maxDepth)
+ * bytes, for the paths and the leaves' sums; maxDepth bounds the trees' depths.
  */
-export function predictContrib(rows: usize, numRows: i32, treeBegin: i32, treeEnd: i32, out: usize, scratch: usize): void {
+export function predictContrib(
+  rows: usize, numRows: i32, treeBegin: i32, treeEnd: i32, out: usize, scratch: usize, maxDepth: i32,
+): void {
   const width = <usize>(numFeatures + 1);
   memory.fill(out, 0, <usize>numRows * numClass * width << 3);
   path = scratch;
+  // the paths, the lanes (arrays of an even number of f64s keep the vectors 16-byte aligned), the ratios
+  laneCount = lanesFor(maxDepth);
+  const laneBytes = <usize>laneCount << 3;
+  laneOne = path + pathBytes<usize>(maxDepth);
+  laneZero = laneOne + laneBytes;
+  laneElement = laneZero + laneBytes;
+  laneNext = laneElement + laneBytes;
+  laneSum = laneNext + laneBytes;
+  ratioTable = laneSum + laneBytes;
+  fillRatioTable(maxDepth);
   const rowBytes = <usize>rowStride << 3;
   for (let i = 0; i < numRows; i++) {
     const row = rows + <usize>i * rowBytes;

@@ -18,14 +18,13 @@ interface KernelExports {
   predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
   rowScratchBytes(): number;
   predictLeaf(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
-  predictContrib(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
+  contribScratchBytes(maxDepth: number): number;
+  predictContrib(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number, maxDepth: number): void;
 }
 
 const PAGE_BYTES = 65536;
 /** Bytes of one compact record (assembly/model.ts: setCompact). */
 const COMPACT_RECORD_BYTES = 4;
-/** Bytes of one TreeSHAP path element in the kernel. */
-const PATH_ELEMENT_BYTES = 32;
 
 let compiledKernel: WebAssembly.Module | null = null;
 
@@ -149,10 +148,9 @@ export class WasmEngine implements Engine {
   contributions(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
     const size = numRows * this.layout.numClass * (this.layout.numFeatures + 1);
     const depth = this.layout.maxDepth;
-    const scratchBytes = (((depth + 1) * (depth + 2)) / 2) * PATH_ELEMENT_BYTES;
-    const out = this.outputAt(numRows, size * 8 + scratchBytes);
+    const out = this.outputAt(numRows, size * 8 + this.kernel.contribScratchBytes(depth));
     const scratch = align(out + size * 8);
-    this.kernel.predictContrib(this.workspace, numRows, treeBegin, treeEnd, out, scratch);
+    this.kernel.predictContrib(this.workspace, numRows, treeBegin, treeEnd, out, scratch, depth);
     return new Float64Array(this.buffer, out, size);
   }
 
