@@ -2,6 +2,6 @@
 // (src/engines/wasm-engine.ts) has validated and copied into linear memory; it allocates nothing and
 // imports nothing. model.ts: the memory map and node records; decisions.ts: LightGBM's split rules;
 // walks.ts: raw scores and leaf indices; tree-shap.ts: SHAP contributions.
-export { heapBase, setBinning, setCompact, setModel } from "./model";
+export { compactScratchBytes, heapBase, setBinning, setCompact, setModel } from "./model";
 export { rowScratchBytes, predictLeaf, predictRaw, rawScratchBytes } from "./walks";
 export { contribScratchBytes, predictContrib } from "./tree-shap";

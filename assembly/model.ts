@@ -10,7 +10,7 @@
 // A leaf's feature is the row's extra slot, which holds NaN, and NaN goes right at a leaf (NAN_LEFT
 // clear): stepping from a leaf stays on it.
 
-import { COMPACT_EDGE_SLOTS_LOG2, compactBinOf, thresholdsBelow } from "./decisions";
+import { COMPACT_EDGE_SLOTS_LOG2 } from "./decisions";
 
 export const FEATURE_MASK: u32 = 0x00ffffff;
 export const CATEGORICAL: u32 = 1 << 24;
@@ -137,12 +137,14 @@ export function setBinning(masksPtr: usize, edgesPtr: usize, countsPtr: usize, r
  * The loader has checked the splits' kinds and the trees' sizes (src/engines/binning.ts:
  * compactMayFit); this counts the thresholds, and returns false, leaving the model as it was, when a
  * feature has more than COMPACT_MAX_EDGES of them or one is NaN. Rows with NaN keep the f64 walks.
+ * `scratchPtr` lends compactScratchBytes() bytes for the time of the call.
  */
-export function setCompact(edgesPtr: usize, recordsPtr: usize, leafValuesPtr: usize): bool {
+export function setCompact(edgesPtr: usize, recordsPtr: usize, leafValuesPtr: usize, scratchPtr: usize): bool {
   // per tree, like setModel's rewrite: V8 runs a long first call of a WASM function unoptimized, but
   // optimizes a function called often (the same below)
-  fillEdges(edgesPtr);
+  startThresholdTable(scratchPtr, edgesPtr);
   for (let tree = 0; tree < numTrees; tree++) if (!collectEdges(tree, edgesPtr)) return false;
+  for (let feature = 0; feature < numFeatures; feature++) sortEdges(feature, edgesPtr);
   compact = true;
   compactEdges = edgesPtr;
   compactNodes = recordsPtr;
@@ -165,7 +167,7 @@ function writeCompactTree(tree: i32, leaves: u32): u32 {
     } else {
       const feature = meta & FEATURE_MASK;
       // a threshold's bin is the number of thresholds below it, so x <= t exactly when bin(x) <= bin(t)
-      const bin = <u32>compactBinOf(feature, load<f64>(record));
+      const bin = <u32>binOfThreshold(feature, load<f64>(record));
       word = feature | (bin << 8) | (<u32>(indexOf(<usize>load<u32>(record, 12)) - index) << 16);
     }
     store<u32>(compactNodes + (<usize>index << 2), word);
@@ -179,16 +181,49 @@ const COMPACT_MAX_EDGES: i32 = 255;
 /** How many distinct thresholds collectEdges has found per feature (compact records have at most 256 features). */
 const compactEdgeCounts = memory.data(256 << 2);
 
-/** Sets every feature's COMPACT_EDGE_SLOTS edges from `edges` to +Infinity, and their counts to 0. */
-function fillEdges(edges: usize): void {
+// The distinct thresholds are found with a hash table of (feature, threshold) entries, which later
+// hold each threshold's bin: a split costs a probe or two instead of two binary searches. Entries
+// are 16 bytes: the threshold's bits (u64), the feature (i32, -1 when the slot is empty), the bin.
+const TABLE_ENTRY_BYTES: usize = 16;
+let thresholdTable: usize = 0;
+let tableMask: u32 = 0;
+
+/** Slots of the threshold table: a power of two at least twice the most entries it can get. */
+function tableSlots(): u32 {
+  return <u32>1 << (32 - clz<u32>(<u32>(numFeatures * COMPACT_MAX_EDGES * 2)));
+}
+
+/** Bytes setCompact needs to borrow (after setModel). */
+export function compactScratchBytes(): usize {
+  return <usize>tableSlots() * TABLE_ENTRY_BYTES;
+}
+
+/** Empties the table, sets every feature's COMPACT_EDGE_SLOTS edges to +Infinity and their counts to 0. */
+function startThresholdTable(scratch: usize, edges: usize): void {
+  thresholdTable = scratch;
+  tableMask = tableSlots() - 1;
+  memory.fill(thresholdTable, 0xff, <usize>tableSlots() * TABLE_ENTRY_BYTES);
   const doubles = <usize>numFeatures << COMPACT_EDGE_SLOTS_LOG2;
   for (let at: usize = 0; at < doubles; at++) store<f64>(edges + (at << 3), Infinity);
   memory.fill(compactEdgeCounts, 0, 256 << 2);
 }
 
+/** The threshold's entry, or the empty slot where it belongs. -0 is keyed as 0, which it equals. */
+function tableEntry(feature: i32, threshold: f64): usize {
+  const bits = reinterpret<u64>(threshold + 0.0);
+  const hash = (bits ^ (<u64>feature << 56)) * 0x9e3779b97f4a7c15;
+  let entry = thresholdTable + (<usize>(<u32>(hash >> 32) & tableMask) << 4);
+  // linear probing; the table is never more than half full
+  while (load<i32>(entry, 8) != -1 && (load<i32>(entry, 8) != feature || load<u64>(entry) != bits)) {
+    entry = thresholdTable + ((entry + TABLE_ENTRY_BYTES - thresholdTable) & (<usize>tableMask << 4));
+  }
+  return entry;
+}
+
 /**
- * Adds a tree's split thresholds to each feature's sorted distinct edges (fillEdges first). False if
- * a feature gets more than COMPACT_MAX_EDGES, or a threshold is NaN.
+ * Adds a tree's distinct split thresholds to each feature's edges, unsorted. False if a feature gets
+ * more than COMPACT_MAX_EDGES, or a threshold is NaN. A +Infinity threshold needs no edge: every
+ * value but NaN is at most it, and its bin is the count of the feature's edges, all below it.
  */
 function collectEdges(tree: i32, edges: usize): bool {
   const end = load<i32>(treeStarts + (<usize>tree << 2), 4);
@@ -198,18 +233,39 @@ function collectEdges(tree: i32, edges: usize): bool {
     if (meta & LEAF) continue;
     const threshold = load<f64>(record);
     if (threshold != threshold) return false;
-    const feature = meta & FEATURE_MASK;
-    const first = edges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3));
-    const at = first + (<usize>thresholdsBelow(first, COMPACT_EDGE_SLOTS_LOG2, threshold) << 3);
-    // already an edge; a +Infinity threshold matches the padding, which bins the same as an edge would
-    if (load<f64>(at) == threshold) continue;
+    if (threshold == Infinity) continue;
+    const feature = <i32>(meta & FEATURE_MASK);
+    const entry = tableEntry(feature, threshold);
+    if (load<i32>(entry, 8) != -1) continue;
     const known = load<i32>(compactEdgeCounts + (<usize>feature << 2));
     if (known == COMPACT_MAX_EDGES) return false;
-    memory.copy(at + 8, at, first + (<usize>known << 3) - at);
-    store<f64>(at, threshold);
+    store<u64>(entry, reinterpret<u64>(threshold + 0.0));
+    store<i32>(entry, feature, 8);
+    store<f64>(edges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3)) + (<usize>known << 3), threshold + 0.0);
     store<i32>(compactEdgeCounts + (<usize>feature << 2), known + 1);
   }
   return true;
+}
+
+/** Sorts a feature's edges (insertion sort: at most 255 distinct values) and writes each one's bin, its position, to the table. */
+function sortEdges(feature: i32, edges: usize): void {
+  const first = edges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3));
+  const count = load<i32>(compactEdgeCounts + (<usize>feature << 2));
+  for (let i = 1; i < count; i++) {
+    const value = load<f64>(first + (<usize>i << 3));
+    let j = i;
+    for (; j > 0 && load<f64>(first + (<usize>(j - 1) << 3)) > value; j--) {
+      store<f64>(first + (<usize>j << 3), load<f64>(first + (<usize>(j - 1) << 3)));
+    }
+    store<f64>(first + (<usize>j << 3), value);
+  }
+  for (let i = 0; i < count; i++) store<i32>(tableEntry(feature, load<f64>(first + (<usize>i << 3))), i, 12);
+}
+
+/** A split threshold's bin: the number of the feature's edges below it (collectEdges has seen it). */
+@inline function binOfThreshold(feature: u32, threshold: f64): i32 {
+  if (threshold == Infinity) return load<i32>(compactEdgeCounts + (<usize>feature << 2));
+  return load<i32>(tableEntry(<i32>feature, threshold), 12);
 }
 
 export const COMPACT_LEAF: u32 = 1 << 31;

@@ -9,7 +9,7 @@ import type { WasmEngine } from "../src/engines/wasm-engine";
 import { CATEGORICAL, FEATURE_MASK, LEAF, type ModelLayout, recordMeta, recordValue } from "../src/model/layout";
 import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer } from "../src/scorer";
-import { SPECIAL_VALUES, withNeighbours } from "./support/edge-values";
+import { SPECIAL_VALUES, withNeighbours, ZERO_THRESHOLD } from "./support/edge-values";
 import { allCases } from "./support/fixtures";
 import { tinyModelText } from "./support/tiny-model";
 
@@ -94,6 +94,27 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
         }),
         { seed: SEED, numRuns: 15 },
       );
+    }
+  });
+
+  it("compact records bin signed zeros, infinities and subnormal thresholds as the f64 records decide them", () => {
+    // thresholds on the edges of the double range, -0 and 0 both (equal, so one edge), some repeated
+    const thresholds = [-Infinity, -1e300, -0, 0, 5e-324, ZERO_THRESHOLD, -ZERO_THRESHOLD, 1e300, Infinity, 0.5, -0, 1e300];
+    const model = loadModel(tinyModelText({
+      features: ["x"],
+      trees: thresholds.map((threshold, i) => ({
+        numLeaves: 2, splitFeature: [0], threshold: [threshold], decisionType: [2], leftChild: [-1], rightChild: [-2],
+        leafValue: [2 ** i, -(2 ** -i)],
+      })),
+    }));
+    const wasm = new Scorer(model, "wasm");
+    expect((wasm.engine as WasmEngine).records).to.equal("compact");
+    const rows = [...new Set([...SPECIAL_VALUES, ...thresholds].flatMap(withNeighbours))].map((x) => [x]);
+    for (const type of ["raw", "leaf"] as const) {
+      const js = predict(new Scorer(model, "js"), rows, type);
+      expect(firstDifference(predict(wasm, rows, type), js), `${type}, batch`).to.equal(-1);
+      const alone = rows.flatMap((row) => [...predict(wasm, [row], type)]);
+      expect(firstDifference(Float64Array.from(alone), js), `${type}, one row a call`).to.equal(-1);
     }
   });
 

@@ -12,8 +12,10 @@ interface KernelExports {
   heapBase(): number;
   setModel(...args: number[]): void;
   setBinning(masks: number, edges: number, edgeCounts: number, records: number): void;
+  /** Bytes setCompact borrows for the time of the call. */
+  compactScratchBytes(): number;
   /** 1 when the model got compact records, 0 when its thresholds do not fit. */
-  setCompact(edges: number, records: number, leafValues: number): number;
+  setCompact(edges: number, records: number, leafValues: number, scratch: number): number;
   rawScratchBytes(numRows: number): number;
   predictRaw(rows: number, numRows: number, treeBegin: number, treeEnd: number, out: number, scratch: number): void;
   rowScratchBytes(): number;
@@ -112,7 +114,9 @@ export class WasmEngine implements Engine {
     binningArrays.forEach((array, i) => copy(array, binningPointers[i]));
     this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees);
     if (binning) this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
-    const compact = tryCompact && this.kernel.setCompact(compactEdges, compactRecords, compactLeafValues) === 1;
+    // the workspace lends setCompact its scratch
+    if (tryCompact) this.reserve(offset + this.kernel.compactScratchBytes());
+    const compact = tryCompact && this.kernel.setCompact(compactEdges, compactRecords, compactLeafValues, offset) === 1;
     // without compact records, their room becomes workspace
     this.workspace = tryCompact && !compact ? compactStart : offset;
     this.records = binning ? "pre-binned" : compact ? "compact" : "f64";

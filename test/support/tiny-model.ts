@@ -24,7 +24,8 @@ export interface TinyModel {
   headerLines?: string[];
 }
 
-const list = (values: readonly number[] | undefined) => (values ?? []).map(String).join(" ");
+/** Numbers as a model file lists them; -0 keeps its sign (String(-0) is "0"). */
+const list = (values: readonly number[] | undefined) => (values ?? []).map((v) => (Object.is(v, -0) ? "-0" : String(v))).join(" ");
 
 export function tinyModelText(model: TinyModel): string {
   const numClass = model.numClass ?? 1;
