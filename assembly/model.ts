@@ -30,7 +30,7 @@ export const RECORD_BYTES: usize = 16;
 export const COMPACT_RECORD_BYTES: usize = 4;
 
 export let nodes: usize = 0; // records
-export let nodeCounts: usize = 0; // f64 per record: training rows through it (TreeSHAP covers)
+export let nodeCounts: usize = 0; // i32 per record: training rows through it (TreeSHAP covers)
 export let nodeLeaves: usize = 0; // i32 per record: LightGBM leaf number, -1 for splits
 export let treeStarts: usize = 0; // i32 per tree + 1: first record index
 export let treeFlags: usize = 0; // i32 per tree

@@ -20,7 +20,7 @@ let path: usize = 0;
 @inline function pathWeight(i: i32): usize { return path + (<usize>i << 5) + 24; }
 
 @inline function countOf(node: usize): f64 {
-  return load<f64>(nodeCounts + (<usize>indexOf(node) << 3));
+  return <f64>load<i32>(nodeCounts + (<usize>indexOf(node) << 2));
 }
 
 /**

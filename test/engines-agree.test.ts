@@ -10,7 +10,7 @@ import { CATEGORICAL, FEATURE_MASK, LEAF, type ModelLayout, recordMeta, recordVa
 import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer } from "../src/scorer";
 import { SPECIAL_VALUES, withNeighbours, ZERO_THRESHOLD } from "./support/edge-values";
-import { allCases } from "./support/fixtures";
+import { allCases, fixtureCase, readInputs } from "./support/fixtures";
 import { tinyModelText } from "./support/tiny-model";
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
@@ -71,6 +71,20 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
       );
     });
   }
+
+  it("leaf indices and contributions asked for after memory has grown (their arrays are copied in on first use)", () => {
+    const c = fixtureCase("golden/numeric_missing");
+    const model = loadModel(c.text("model.txt"));
+    const { rows, numRows } = readInputs(c);
+    const wasm = new Scorer(model, "wasm");
+    const many = Float64Array.from({ length: 20_000 * model.layout.numFeatures }, (_, i) => rows[i % rows.length]);
+    wasm.predict(many, 20_000, { type: "raw" });
+    for (const type of ["leaf", "contrib"] as const) {
+      const a = wasm.predict(rows, numRows, { type }).values;
+      const b = new Scorer(model, "js").predict(rows, numRows, { type }).values;
+      expect(firstDifference(a, b), type).to.equal(-1);
+    }
+  });
 
   it("the fixtures give the kernel every kind of records: pre-binned, compact and f64", () => {
     const kinds = new Set(allCases().map((c) => (new Scorer(loadModel(c.text("model.txt")), "wasm").engine as WasmEngine).records));

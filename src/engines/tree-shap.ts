@@ -33,7 +33,7 @@ export class TreeShap {
   // the layout's arrays
   private readonly nodeWords: Int32Array;
   private readonly nodeValue: Float64Array;
-  private readonly nodeCount: Float64Array;
+  private readonly nodeCount: Int32Array;
   // where addTree adds: phi[phiOffset + feature]
   private phi: Float64Array = new Float64Array(0);
   private phiOffset = 0;

@@ -65,6 +65,12 @@ export class WasmEngine implements Engine {
   // scores one row should not allocate more than its result.
   private inputView = new Float64Array(0);
   private rawView = new Float64Array(0);
+  /**
+   * Arrays only TreeSHAP (node counts) or leaf indices (leaf numbers) read: their room is reserved
+   * with the model's, but they are copied in on first use. Untouched memory costs nothing, while
+   * each fresh page written costs a page fault: on `large`, 6 MB of them.
+   */
+  private readonly onFirstUse = new Map<"counts" | "leaf numbers", () => void>();
 
   constructor(private readonly layout: ModelLayout) {
     this.kernel = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
@@ -108,10 +114,12 @@ export class WasmEngine implements Engine {
     this.buffer = this.kernel.memory.buffer;
     this.memoryBytes = this.buffer.byteLength;
     this.reserve(offset);
-    const bytes = new Uint8Array(this.buffer);
-    const copy = (array: ArrayBufferView, at: number) => bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
-    arrays.forEach((array, i) => copy(array, pointers[i]));
-    binningArrays.forEach((array, i) => copy(array, binningPointers[i]));
+    arrays.forEach((array, i) => {
+      if (array === layout.nodeCount) this.onFirstUse.set("counts", () => this.copyIn(array, pointers[i]));
+      else if (array === layout.nodeLeaf) this.onFirstUse.set("leaf numbers", () => this.copyIn(array, pointers[i]));
+      else this.copyIn(array, pointers[i]);
+    });
+    binningArrays.forEach((array, i) => this.copyIn(array, binningPointers[i]));
     this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees);
     if (binning) this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
     // the workspace lends setCompact its scratch
@@ -143,6 +151,7 @@ export class WasmEngine implements Engine {
   }
 
   leaves(numRows: number, treeBegin: number, treeEnd: number): Int32Array {
+    this.firstUse("leaf numbers");
     const width = treeEnd - treeBegin;
     const out = this.outputAt(numRows, numRows * width * 4 + this.kernel.rowScratchBytes());
     this.kernel.predictLeaf(this.workspace, numRows, treeBegin, treeEnd, out, align(out + numRows * width * 4));
@@ -150,12 +159,24 @@ export class WasmEngine implements Engine {
   }
 
   contributions(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
+    this.firstUse("counts");
     const size = numRows * this.layout.numClass * (this.layout.numFeatures + 1);
     const depth = this.layout.maxDepth;
     const out = this.outputAt(numRows, size * 8 + this.kernel.contribScratchBytes(depth));
     const scratch = align(out + size * 8);
     this.kernel.predictContrib(this.workspace, numRows, treeBegin, treeEnd, out, scratch, depth);
     return new Float64Array(this.buffer, out, size);
+  }
+
+  private copyIn(array: ArrayBufferView, at: number): void {
+    new Uint8Array(this.buffer).set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
+  }
+
+  private firstUse(what: "counts" | "leaf numbers"): void {
+    const copy = this.onFirstUse.get(what);
+    if (!copy) return;
+    copy();
+    this.onFirstUse.delete(what);
   }
 
   /** Reserves `bytes` after the input rows and returns where they start. */

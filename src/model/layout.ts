@@ -46,8 +46,8 @@ export interface ModelLayout {
   nodeValue: Float64Array;
   /** nodeWords[4 r + 2]: meta; nodeWords[4 r + 3]: right child. */
   nodeWords: Int32Array;
-  /** Training rows that reached each node (LightGBM's internal_count / leaf_count): TreeSHAP covers. */
-  nodeCount: Float64Array;
+  /** Training rows that reached each node (LightGBM's internal_count / leaf_count, ints): TreeSHAP covers. */
+  nodeCount: Int32Array;
   /** LightGBM's leaf number for leaf records (what predict_leaf_index reports), -1 for splits. */
   nodeLeaf: Int32Array;
   /** Records of tree t are treeStart[t] .. treeStart[t + 1] - 1; the first is the root. */
@@ -109,7 +109,7 @@ export function buildLayout(model: ModelFile, nodes: TreeNodeReader): ModelLayou
     nodeRecords,
     nodeValue: new Float64Array(nodeRecords),
     nodeWords: new Int32Array(nodeRecords),
-    nodeCount: new Float64Array(numNodes),
+    nodeCount: new Int32Array(numNodes),
     nodeLeaf: new Int32Array(numNodes),
     treeStart: new Int32Array(numTrees + 1),
     treeFlags: new Int32Array(numTrees),
