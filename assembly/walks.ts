@@ -45,13 +45,20 @@ const TREE_WALKED_ALONE: i32 = TREE_LINEAR | TREE_WIDE_CATEGORIES;
  */
 export function rawScratchBytes(numRows: i32): usize {
   if (numRows < MIN_BATCH_ROWS) return rowScratchBytes();
-  const count = <usize>min(numRows, BLOCK_ROWS);
-  return binBytes(count) + 3 * (count << 2) + (<usize>(maxTreeRecords + 1) << 4);
+  const count = min(numRows, BLOCK_ROWS);
+  return binBytes(count) + 3 * (<usize>count << 2) + (<usize>(maxTreeRecords + 1) << 4);
 }
 
-/** A block's bins, 16-byte aligned: a byte per feature and row. */
-@inline function binBytes(count: usize): usize {
-  return count * <usize>rowStride + 15 & ~15;
+/**
+ * A block's bins: a byte per feature and row, feature by feature (a split reads one feature of many
+ * rows, and a column of a block stays in L1), in columns of 2^columnShift(count) bytes.
+ */
+@inline function binBytes(count: i32): usize {
+  return <usize>rowStride << columnShift(count);
+}
+
+@inline function columnShift(count: i32): usize {
+  return 32 - clz<u32>(<u32>count - 1);
 }
 
 /**
@@ -77,17 +84,17 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, sums:
   const rowBytes = <usize>rowStride << 3;
   const classBytes = <usize>numClass << 3;
   const bins = scratch;
-  const binStride = <usize>rowStride;
+  const shift = columnShift(count);
   const order = bins + binBytes(count);
   const listA = order + (<usize>count << 2);
   const listB = listA + (<usize>count << 2);
   const stack = listB + (<usize>count << 2);
   // rows without NaN first, rows with NaN last: each part takes the cheapest exact decisions
   const clean = orderByNaN(rows, count, order);
-  if (binned) for (let i = 0; i < count; i++) binRow(rows + <usize>i * rowBytes, bins + <usize>i * binStride, 1, false);
+  if (binned) for (let i = 0; i < count; i++) binRow(rows + <usize>i * rowBytes, bins + <usize>i, 1 << shift, false);
   else if (compact) for (let k = 0; k < clean; k++) {
     const i = load<u32>(order + (<usize>k << 2));
-    binRow(rows + <usize>i * rowBytes, bins + <usize>i * binStride, 1, true);
+    binRow(rows + <usize>i * rowBytes, bins + <usize>i, 1 << shift, true);
   }
   for (let tree = treeBegin; tree < treeEnd; tree++) {
     const flags = flagsOf(tree);
@@ -101,10 +108,10 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, sums:
     }
     const root = rootOf(tree, walkNodes);
     if (binned) {
-      splitBinned(root, bins, binStride, 0, count, sum, classBytes, order, listA, listB, stack);
+      splitBinned(root, bins, shift, 0, count, sum, classBytes, order, listA, listB, stack);
       continue;
     }
-    if (compact) splitCompact(compactRoot(tree), bins, binStride, 0, clean, sum, classBytes, order, listA, listB, stack);
+    if (compact) splitCompact(compactRoot(tree), bins, shift, 0, clean, sum, classBytes, order, listA, listB, stack);
     else splitRows(selectionFor(flags, false), root, rows, rowBytes, 0, clean, sum, classBytes, order, listA, listB, stack);
     splitRows(selectionFor(flags, true), root, rows, rowBytes, clean, count, sum, classBytes, order, listA, listB, stack);
   }
@@ -137,8 +144,8 @@ function splitPlain(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32,
 function splitMissing(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(WITH_MISSING, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack); }
 function splitCategories(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(WITH_CATEGORIES, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack); }
 function splitAny(root: usize, rows: usize, rowBytes: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(ANY, ROW_MAJOR, root, rows, rowBytes, lo, hi, sum, classBytes, order, listA, listB, stack); }
-function splitBinned(root: usize, bins: usize, binStride: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(BINNED, 0, root, bins, binStride, lo, hi, sum, classBytes, order, listA, listB, stack); }
-function splitCompact(root: usize, bins: usize, binStride: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(COMPACT, 0, root, bins, binStride, lo, hi, sum, classBytes, order, listA, listB, stack); }
+function splitBinned(root: usize, bins: usize, shift: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(BINNED, <i32>shift, root, bins, 1, lo, hi, sum, classBytes, order, listA, listB, stack); }
+function splitCompact(root: usize, bins: usize, shift: usize, lo: i32, hi: i32, sum: usize, classBytes: usize, order: usize, listA: usize, listB: usize, stack: usize): void { splitTree(COMPACT, <i32>shift, root, bins, 1, lo, hi, sum, classBytes, order, listA, listB, stack); }
 
 /**
  * The rows listed in order[begin, end) (row numbers: a row is at rows + number * rowBytes, its sums at
