@@ -9,7 +9,7 @@
 // The lists with one value per node (split_feature ... internal_count), nearly all of a model's
 // numbers, are decoded later, tree by tree into reused arrays, as the layout is built (tree-nodes.ts).
 import { ModelFormatError } from "./errors";
-import { type ListSource, maxTokens, parseInteger, readDoubleList, readIntegerList, splitList } from "./tokens";
+import { type ListSource, maxTokens, parseInteger, readDoubleList, readInteger, readIntegerList, splitList } from "./tokens";
 
 export interface ModelFile {
   /** The version line's value ("v4", "v3", "v2"). LightGBM itself never reads it. */
@@ -249,14 +249,25 @@ function preview(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 
+/** Whether text[start, end) is String(value) for an integer value >= 0 (no string made for the comparison). */
+function spellsInteger(text: string, start: number, end: number, value: number): boolean {
+  let rest = value;
+  for (let i = end - 1; i >= start; i--) {
+    if (text.charCodeAt(i) !== 48 + (rest % 10)) return false;
+    rest = Math.floor(rest / 10);
+    if (rest === 0) return i === start;
+  }
+  return false;
+}
+
 /** The category lists of the trees without categorical splits, shared (a typed array costs a microsecond to create). */
 const NO_CATEGORY_SETS = new Int32Array([0]);
 const NO_CATEGORY_WORDS = new Uint32Array(0);
 
 /** Reads the block whose Tree= line is the current line; leaves `lines` on the line after it. */
 function readTreeBlock(lines: LineReader, index: number, numFeatures: number): TreeBlock {
-  const declared = lines.line().slice("Tree=".length);
-  if (declared !== String(index)) {
+  if (!spellsInteger(lines.text, lines.start + "Tree=".length, lines.end, index)) {
+    const declared = lines.line().slice("Tree=".length);
     throw new ModelFormatError(`found "Tree=${preview(declared)}" where Tree=${index} was expected`, lines.number);
   }
   const block = BlockValues.read(lines, index);
@@ -340,13 +351,16 @@ function sameChars(text: string, start: number, key: string): boolean {
   return true;
 }
 
+/** TreeKeys' spans of a block with no lines: copying a packed array is cheaper than building one. */
+const NO_SPANS: number[] = new Array(3 * TREE_KEYS.length).fill(0);
+
 /**
  * Where each key=value line of a tree block is: LightGBM's keys in a plain array indexed by key id
  * (a Map and an object per line cost more than the rest of a small tree's parsing), others by name.
  */
 export class TreeKeys {
   /** Per key id: its line number (0 when the block has no such line), and its value's start and end in the text. */
-  private readonly spans: number[] = new Array(3 * TREE_KEYS.length).fill(0);
+  private readonly spans: number[] = NO_SPANS.slice();
   private others: Map<string, KeyLine> | null = null;
   /** How many lines the block has. */
   size = 0;
@@ -425,7 +439,7 @@ export class BlockValues {
   /** The value of a key holding one integer in [min, max]. */
   integer(key: string, min: number, max: number): number {
     const id = this.find(key, true);
-    return parseInteger(this.text.slice(this.keys.start(id), this.keys.end(id)), new KeySource(this, key), min, max);
+    return readInteger(this.text, this.keys.start(id), this.keys.end(id), new KeySource(this, key), min, max);
   }
 
   /**

@@ -138,10 +138,17 @@ function longInteger(chars: Uint8Array, start: number, end: number, negative: bo
 const ONE_INTEGER = new Int32Array(1);
 const ONE_NUMBER = new Float64Array(1);
 
-/** A decimal integer in [min, max] that is the whole token (a header value, num_leaves...). */
+/** A decimal integer in [min, max] that is the whole token (a header value...). */
 export function parseInteger(token: string, source: ListSource, min: number, max: number): number {
-  if (token === "" || token.includes(" ")) badToken(source, token, 0, "an integer");
-  readIntegerList(ONE_INTEGER, token, 0, token.length, source, min, max);
+  return readInteger(token, 0, token.length, source, min, max);
+}
+
+/** parseInteger for the token text[start, end) (num_leaves...), without cutting it out. */
+export function readInteger(text: string, start: number, end: number, source: ListSource, min: number, max: number): number {
+  let spaced = start === end;
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) === SPACE) spaced = true;
+  if (spaced) badToken(source, text.slice(start, end), 0, "an integer");
+  readIntegerList(ONE_INTEGER, text, start, end, source, min, max);
   return ONE_INTEGER[0];
 }
 
