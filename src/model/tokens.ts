@@ -30,8 +30,8 @@ let bytes = new Uint8Array(1 << 16);
  */
 function listBytes(text: string, start: number, end: number): Uint8Array {
   const length = end - start;
-  // the space after the list, and 3 bytes that a 4-byte load at the space reaches (decimal.ts)
-  if (bytes.length < length + 4) bytes = new Uint8Array(Math.max(length + 4, 2 * bytes.length));
+  // the space after the list, and 7 bytes that an 8-byte read at the space reaches (decimal.ts)
+  if (bytes.length < length + 8) bytes = new Uint8Array(Math.max(length + 8, 2 * bytes.length));
   if (length <= SHORT_LIST) {
     for (let i = 0; i < length; i++) {
       const code = text.charCodeAt(start + i);
