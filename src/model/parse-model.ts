@@ -311,12 +311,14 @@ function readTreeBlock(lines: LineReader, index: number, numFeatures: number): T
   return tree;
 }
 
-/** The keys LightGBM writes in tree blocks; a key's position here is its id (keyId). */
+/** The keys LightGBM writes in tree blocks, in the order it writes them; a key's position here is its id (keyId). */
 const TREE_KEYS = [
   "num_leaves", "num_cat", "split_feature", "split_gain", "threshold", "decision_type", "left_child", "right_child",
-  "leaf_value", "leaf_weight", "leaf_count", "internal_value", "internal_weight", "internal_count", "shrinkage",
-  "cat_boundaries", "cat_threshold", "is_linear", "leaf_const", "num_features", "leaf_features", "leaf_coeff",
+  "leaf_value", "leaf_weight", "leaf_count", "internal_value", "internal_weight", "internal_count", "cat_boundaries",
+  "cat_threshold", "is_linear", "leaf_const", "num_features", "leaf_features", "leaf_coeff", "shrinkage",
 ];
+/** "key=" per key id: a line is first tried as the key that follows the last one in TREE_KEYS. */
+const KEY_PREFIXES = TREE_KEYS.map((key) => `${key}=`);
 const KEY_IDS = new Map(TREE_KEYS.map((key, id) => [key, id]));
 
 /** The id of one of LightGBM's tree keys, or -1 for any other key. */
@@ -420,10 +422,20 @@ export class BlockValues {
     const { text } = lines;
     const headerLine = lines.number;
     const keys = new TreeKeys();
+    let next = 0; // the id of the key LightGBM writes after the last line's
     while (lines.advance() && !lines.isBlank() && !lines.isTreeBoundary()) {
-      const eq = lines.equalsSign();
-      if (eq <= lines.start) blockError(lines, index, `expected key=value, found "${preview(lines.line())}"`);
-      const id = treeKeyId(text, lines.start, eq);
+      let id: number;
+      let eq: number;
+      if (next < KEY_PREFIXES.length && text.startsWith(KEY_PREFIXES[next], lines.start)) {
+        // (a "key=" cannot match across the line's end: no key holds a line break)
+        id = next;
+        eq = lines.start + KEY_PREFIXES[next].length - 1;
+      } else {
+        eq = lines.equalsSign();
+        if (eq <= lines.start) blockError(lines, index, `expected key=value, found "${preview(lines.line())}"`);
+        id = treeKeyId(text, lines.start, eq);
+      }
+      next = id + 1;
       const key = id >= 0 ? TREE_KEYS[id] : text.slice(lines.start, eq);
       if (id >= 0 ? keys.hasId(id) : keys.has(key)) blockError(lines, index, `${key} appears twice`);
       if (keys.size >= MAX_TREE_KEYS) blockError(lines, index, "too many lines (a blank line must end each tree)");
