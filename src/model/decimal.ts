@@ -19,6 +19,7 @@ const MINUS = 45;
 const PLUS = 43;
 const DOT = 46;
 const ZERO = 48;
+const ONE = 49;
 const NINE = 57;
 const LOWER_E = 101;
 const UPPER_E = 69;
@@ -56,8 +57,8 @@ export function decimalFallbacks(): number {
  * reads a whole token: [sign] digits [. digits] [e [sign] digits], or inf / infinity / nan in any
  * case (Number() would also take "", "0x1f" or " 1", and not "inf"). `text` holds character codes
  * (ASCII; any other character as a code that is not part of a number), and text[end] must be a
- * space (tokens.ts puts one there): every loop stops at it without a bounds check; and 3 more bytes
- * must follow (a 4-byte load may reach past the space). Writes the value
+ * space (tokens.ts puts one there): every loop stops at it without a bounds check; and 7 more bytes
+ * must follow (an 8-byte read, as two 4-byte loads, may reach past the space). Writes the value
  * to out[at] and returns where the token ends, or returns -1 when the token is not such a number.
  */
 export function readDecimal(text: Uint8Array, start: number, end: number, out: Float64Array, at: number): number {
@@ -81,6 +82,41 @@ export function readDecimal(text: Uint8Array, start: number, end: number, out: F
   let high = 0;
   let low = 0;
   let lowDigits = 0;
+  // %.17g's usual shapes, "0.ddd..." (leading zeros and point skipped above) and "d.ddd...": with
+  // the digit before the point taken here, the next digits are read eight at a time, in straight-line
+  // code (the loop below exits at varying places, which costs mispredicted branches).
+  if (point < 0 && (code - ONE) >>> 0 <= 8 && text[i + 1] === DOT) {
+    high = code - ZERO;
+    significant = 1;
+    point = i + 2;
+    i += 2;
+  }
+  if (significant <= 1) {
+    // i is at most at the token's space: loads reach 7 bytes past it at most (listBytes pads 7).
+    // (The digit tests and values are written out: with helpers, which V8 did not inline, it was slower.)
+    const a = words.getUint32(i, true);
+    const b = words.getUint32(i + 4, true);
+    const notDigits = ((a & 0xf0f0f0f0) | (((a + 0x06060606) & 0xf0f0f0f0) >>> 4)) ^ FOUR_DIGITS;
+    if ((notDigits | (((b & 0xf0f0f0f0) | (((b + 0x06060606) & 0xf0f0f0f0) >>> 4)) ^ FOUR_DIGITS)) === 0) {
+      // high: its first digit and these 8 (writeScaled takes up to 11); per word as below
+      const pa = Math.imul(a & 0x0f0f0f0f, 10) + ((a >>> 8) & 0x0f0f0f0f);
+      const pb = Math.imul(b & 0x0f0f0f0f, 10) + ((b >>> 8) & 0x0f0f0f0f);
+      high = high * 1e8 + ((pa & 0xff) * 1000000 + ((pa >>> 16) & 0xff) * 10000 + (pb & 0xff) * 100 + ((pb >>> 16) & 0xff));
+      significant += 8;
+      i += 8;
+      const c = words.getUint32(i, true);
+      const d = words.getUint32(i + 4, true);
+      const notMore = ((c & 0xf0f0f0f0) | (((c + 0x06060606) & 0xf0f0f0f0) >>> 4)) ^ FOUR_DIGITS;
+      if ((notMore | (((d & 0xf0f0f0f0) | (((d + 0x06060606) & 0xf0f0f0f0) >>> 4)) ^ FOUR_DIGITS)) === 0) {
+        const pc = Math.imul(c & 0x0f0f0f0f, 10) + ((c >>> 8) & 0x0f0f0f0f);
+        const pd = Math.imul(d & 0x0f0f0f0f, 10) + ((d >>> 8) & 0x0f0f0f0f);
+        low = (pc & 0xff) * 1000000 + ((pc >>> 16) & 0xff) * 10000 + (pd & 0xff) * 100 + ((pd >>> 16) & 0xff);
+        lowDigits = 8;
+        significant += 8;
+        i += 8;
+      }
+    }
+  }
   for (;;) {
     // four digits at once where there are four (most of %.17g's digits): one load, no branch per digit
     if (significant <= MAX_DIGITS - 4) {

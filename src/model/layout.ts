@@ -187,7 +187,6 @@ function flattenTree(tree: TreeBlock, nodes: TreeNodes, layout: ModelLayout, cur
   // Depth-first pre-order: each split's record is followed by its left subtree, then its right one,
   // whose record number is written into the split's record when the walk gets there.
   let node = numLeaves > 1 ? 0 : ~0;
-  let rightOf = -1;
   let nodeDepth = 0;
   let top = 0;
   if (numSplits > 0) splitSeen[0] = 1;
@@ -195,9 +194,7 @@ function flattenTree(tree: TreeBlock, nodes: TreeNodes, layout: ModelLayout, cur
   let record = cursor.record - 1;
   for (;;) {
     record++;
-    if (rightOf >= 0) nodeWords[4 * rightOf + 3] = record;
     if (linear) linear.begin[record] = cursor.linearTerm;
-    if (nodeDepth > depth) depth = nodeDepth;
     if (node < 0) {
       const leaf = ~node;
       nodeValue[2 * record] = leafValue[leaf];
@@ -206,9 +203,12 @@ function flattenTree(tree: TreeBlock, nodes: TreeNodes, layout: ModelLayout, cur
       nodeCount[record] = leafCount ? leafCount[leaf] : 0;
       nodeLeaf[record] = leaf;
       if (linear && tree.linear) copyLinearTerms(tree.linear, leaf, record, linear, cursor);
+      // the deepest nodes are leaves
+      if (nodeDepth > depth) depth = nodeDepth;
       if (top === 0) break;
+      // the next record is the right child of a pending split
       nodeDepth = pending[--top];
-      rightOf = pending[--top];
+      nodeWords[4 * pending[--top] + 3] = record + 1;
       node = pending[--top];
       continue;
     }
@@ -232,11 +232,10 @@ function flattenTree(tree: TreeBlock, nodes: TreeNodes, layout: ModelLayout, cur
     pending[top++] = record;
     pending[top++] = nodeDepth + 1;
     node = left;
-    rightOf = -1;
     nodeDepth++;
   }
   cursor.record = record + 1;
-  if (numSplits > 0) assertAllReached(tree, splitSeen.subarray(0, numSplits), leafSeen.subarray(0, numLeaves));
+  if (numSplits > 0) assertAllReached(tree, splitSeen, leafSeen);
   layout.treeFlags[tree.index] =
     (tree.linear ? TREE_LINEAR : 0) | (metaUnion & CATEGORICAL ? TREE_CATEGORICAL : 0) | (metaUnion & MISSING_ZERO ? TREE_MISSING_ZERO : 0);
   layout.treeDepth[tree.index] = depth;
@@ -376,10 +375,13 @@ function childError(tree: TreeBlock, node: number, child: number, key: string, p
 }
 
 function assertAllReached(tree: TreeBlock, splitSeen: Uint8Array, leafSeen: Uint8Array): void {
-  const unreachedSplit = splitSeen.indexOf(0);
-  if (unreachedSplit >= 0) treeError(tree, `node ${unreachedSplit} is not reachable from the root`, "left_child");
-  const unreachedLeaf = leafSeen.indexOf(0);
-  if (unreachedLeaf >= 0) treeError(tree, `leaf ${unreachedLeaf} is not reachable from the root`, "left_child");
+  // (a loop, not indexOf on subarrays: two typed arrays per tree cost more than the loops)
+  for (let node = 0; node < tree.numLeaves - 1; node++) if (splitSeen[node] === 0) unreachable(tree, "node", node);
+  for (let leaf = 0; leaf < tree.numLeaves; leaf++) if (leafSeen[leaf] === 0) unreachable(tree, "leaf", leaf);
+}
+
+function unreachable(tree: TreeBlock, what: string, index: number): never {
+  return treeError(tree, `${what} ${index} is not reachable from the root`, "left_child");
 }
 
 function unknownMissingType(tree: TreeBlock, node: number, decision: number): never {

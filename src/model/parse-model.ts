@@ -9,7 +9,7 @@
 // The lists with one value per node (split_feature ... internal_count), nearly all of a model's
 // numbers, are decoded later, tree by tree into reused arrays, as the layout is built (tree-nodes.ts).
 import { ModelFormatError } from "./errors";
-import { type ListSource, maxTokens, parseInteger, readDoubleList, readIntegerList, splitList } from "./tokens";
+import { type ListSource, maxTokens, parseInteger, readDoubleList, readInteger, readIntegerList, splitList } from "./tokens";
 
 export interface ModelFile {
   /** The version line's value ("v4", "v3", "v2"). LightGBM itself never reads it. */
@@ -40,7 +40,7 @@ export interface TreeBlock {
   /** Line of the `Tree=` header. */
   line: number;
   /** Where each key's line is, for error messages and for decoding the node lists. */
-  keys: ReadonlyMap<string, KeyLine>;
+  keys: TreeKeys;
   numLeaves: number;
   numCat: number;
   /** leaf_count and internal_count are there (TreeSHAP covers). */
@@ -249,14 +249,25 @@ function preview(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 
+/** Whether text[start, end) is String(value) for an integer value >= 0 (no string made for the comparison). */
+function spellsInteger(text: string, start: number, end: number, value: number): boolean {
+  let rest = value;
+  for (let i = end - 1; i >= start; i--) {
+    if (text.charCodeAt(i) !== 48 + (rest % 10)) return false;
+    rest = Math.floor(rest / 10);
+    if (rest === 0) return i === start;
+  }
+  return false;
+}
+
 /** The category lists of the trees without categorical splits, shared (a typed array costs a microsecond to create). */
 const NO_CATEGORY_SETS = new Int32Array([0]);
 const NO_CATEGORY_WORDS = new Uint32Array(0);
 
 /** Reads the block whose Tree= line is the current line; leaves `lines` on the line after it. */
 function readTreeBlock(lines: LineReader, index: number, numFeatures: number): TreeBlock {
-  const declared = lines.line().slice("Tree=".length);
-  if (declared !== String(index)) {
+  if (!spellsInteger(lines.text, lines.start + "Tree=".length, lines.end, index)) {
+    const declared = lines.line().slice("Tree=".length);
     throw new ModelFormatError(`found "Tree=${preview(declared)}" where Tree=${index} was expected`, lines.number);
   }
   const block = BlockValues.read(lines, index);
@@ -300,28 +311,40 @@ function readTreeBlock(lines: LineReader, index: number, numFeatures: number): T
   return tree;
 }
 
-/** The keys LightGBM writes in tree blocks, by their length and first and last characters. */
-const TREE_KEYS = new Map<number, string[]>();
-const keyHash = (length: number, first: number, last: number) => (length << 16) | (first << 8) | last;
-for (const key of [
+/** The keys LightGBM writes in tree blocks, in the order it writes them; a key's position here is its id (keyId). */
+const TREE_KEYS = [
   "num_leaves", "num_cat", "split_feature", "split_gain", "threshold", "decision_type", "left_child", "right_child",
-  "leaf_value", "leaf_weight", "leaf_count", "internal_value", "internal_weight", "internal_count", "shrinkage",
-  "cat_boundaries", "cat_threshold", "is_linear", "leaf_const", "num_features", "leaf_features", "leaf_coeff",
-]) {
-  const hash = keyHash(key.length, key.charCodeAt(0), key.charCodeAt(key.length - 1));
-  TREE_KEYS.set(hash, [...(TREE_KEYS.get(hash) ?? []), key]);
+  "leaf_value", "leaf_weight", "leaf_count", "internal_value", "internal_weight", "internal_count", "cat_boundaries",
+  "cat_threshold", "is_linear", "leaf_const", "num_features", "leaf_features", "leaf_coeff", "shrinkage",
+];
+/** "key=" per key id: a line is first tried as the key that follows the last one in TREE_KEYS. */
+const KEY_PREFIXES = TREE_KEYS.map((key) => `${key}=`);
+const KEY_IDS = new Map(TREE_KEYS.map((key, id) => [key, id]));
+
+/** The id of one of LightGBM's tree keys, or -1 for any other key. */
+export function keyId(key: string): number {
+  return KEY_IDS.get(key) ?? -1;
 }
 
-/**
- * text[start, end) as a key: for LightGBM's own keys their string literal, which Map lookups with
- * the same literal find by identity (a string cut from the text is hashed and compared by content).
- */
-function treeKey(text: string, start: number, end: number): string {
-  const known = TREE_KEYS.get(keyHash(end - start, text.charCodeAt(start), text.charCodeAt(end - 1)));
+export function keyName(id: number): string {
+  return TREE_KEYS[id];
+}
+
+/** LightGBM's tree keys by their length and first and last characters: ids of the keys that share them. */
+const KEYS_BY_HASH = new Map<number, number[]>();
+const keyHash = (length: number, first: number, last: number) => (length << 16) | (first << 8) | last;
+TREE_KEYS.forEach((key, id) => {
+  const hash = keyHash(key.length, key.charCodeAt(0), key.charCodeAt(key.length - 1));
+  KEYS_BY_HASH.set(hash, [...(KEYS_BY_HASH.get(hash) ?? []), id]);
+});
+
+/** The id of the key text[start, end) when it is one of LightGBM's tree keys, else -1 (no string is cut for those). */
+function treeKeyId(text: string, start: number, end: number): number {
+  const known = KEYS_BY_HASH.get(keyHash(end - start, text.charCodeAt(start), text.charCodeAt(end - 1)));
   if (known !== undefined) {
-    for (const key of known) if (sameChars(text, start, key)) return key;
+    for (const id of known) if (sameChars(text, start, TREE_KEYS[id])) return id;
   }
-  return text.slice(start, end);
+  return -1;
 }
 
 /** Whether text holds `key` at `start`. */
@@ -330,30 +353,93 @@ function sameChars(text: string, start: number, key: string): boolean {
   return true;
 }
 
+/** TreeKeys' spans of a block with no lines: copying a packed array is cheaper than building one. */
+const NO_SPANS: number[] = new Array(3 * TREE_KEYS.length).fill(0);
+
+/**
+ * Where each key=value line of a tree block is: LightGBM's keys in a plain array indexed by key id
+ * (a Map and an object per line cost more than the rest of a small tree's parsing), others by name.
+ */
+export class TreeKeys {
+  /** Per key id: its line number (0 when the block has no such line), and its value's start and end in the text. */
+  private readonly spans: number[] = NO_SPANS.slice();
+  private others: Map<string, KeyLine> | null = null;
+  /** How many lines the block has. */
+  size = 0;
+
+  /** Records the line of `key` (of id `id`, or -1), which the block must not have yet. */
+  add(id: number, key: string, line: number, start: number, end: number): void {
+    if (id >= 0) {
+      this.spans[3 * id] = line;
+      this.spans[3 * id + 1] = start;
+      this.spans[3 * id + 2] = end;
+    } else {
+      (this.others ??= new Map()).set(key, { line, start, end });
+    }
+    this.size++;
+  }
+
+  has(key: string): boolean {
+    const id = keyId(key);
+    return id >= 0 ? this.hasId(id) : this.others !== null && this.others.has(key);
+  }
+
+  get(key: string): KeyLine | undefined {
+    const id = keyId(key);
+    if (id < 0) return this.others?.get(key);
+    return this.hasId(id) ? { line: this.line(id), start: this.start(id), end: this.end(id) } : undefined;
+  }
+
+  hasId(id: number): boolean {
+    return this.spans[3 * id] !== 0;
+  }
+
+  /** The line of key `id`, 0 when the block has none. */
+  line(id: number): number {
+    return this.spans[3 * id];
+  }
+
+  start(id: number): number {
+    return this.spans[3 * id + 1];
+  }
+
+  end(id: number): number {
+    return this.spans[3 * id + 2];
+  }
+}
+
 /** The key=value lines of one tree block, read as spans of the text, and their decoding. */
 export class BlockValues {
   constructor(
     private readonly text: string,
     readonly index: number,
     readonly headerLine: number,
-    readonly keys: ReadonlyMap<string, KeyLine>,
+    readonly keys: TreeKeys,
   ) {}
 
   /** Reads the lines after the Tree= line up to a blank line, the next tree or the end. */
   static read(lines: LineReader, index: number): BlockValues {
     const { text } = lines;
     const headerLine = lines.number;
-    const keys = new Map<string, KeyLine>();
-    const fail = (problem: string) => {
-      throw new ModelFormatError(`Tree=${index}: ${problem}`, lines.number);
-    };
+    const keys = new TreeKeys();
+    let next = 0; // the id of the key LightGBM writes after the last line's
     while (lines.advance() && !lines.isBlank() && !lines.isTreeBoundary()) {
-      const eq = lines.equalsSign();
-      if (eq <= lines.start) fail(`expected key=value, found "${preview(lines.line())}"`);
-      const key = treeKey(text, lines.start, eq);
-      if (keys.has(key)) fail(`${key} appears twice`);
-      if (keys.size >= MAX_TREE_KEYS) fail("too many lines (a blank line must end each tree)");
-      keys.set(key, { line: lines.number, start: eq + 1, end: lines.end });
+      let id: number;
+      let eq: number;
+      if (next < KEY_PREFIXES.length && text.startsWith(KEY_PREFIXES[next], lines.start)) {
+        // (a "key=" cannot match across the line's end: no key holds a line break)
+        id = next;
+        eq = lines.start + KEY_PREFIXES[next].length - 1;
+      } else {
+        eq = lines.equalsSign();
+        if (eq <= lines.start) blockError(lines, index, `expected key=value, found "${preview(lines.line())}"`);
+        id = treeKeyId(text, lines.start, eq);
+      }
+      next = id + 1;
+      const key = id >= 0 ? TREE_KEYS[id] : text.slice(lines.start, eq);
+      if (id >= 0 ? keys.hasId(id) : keys.has(key)) blockError(lines, index, `${key} appears twice`);
+      if (keys.size >= MAX_TREE_KEYS) blockError(lines, index, "too many lines (a blank line must end each tree)");
+      keys.add(id, key, lines.number, eq + 1, lines.end);
     }
     return new BlockValues(text, index, headerLine, keys);
   }
@@ -364,8 +450,8 @@ export class BlockValues {
 
   /** The value of a key holding one integer in [min, max]. */
   integer(key: string, min: number, max: number): number {
-    const { start, end } = this.span(key, true);
-    return parseInteger(this.text.slice(start, end), new KeySource(this, key), min, max);
+    const id = this.find(key, true);
+    return readInteger(this.text, this.keys.start(id), this.keys.end(id), new KeySource(this, key), min, max);
   }
 
   /**
@@ -373,7 +459,9 @@ export class BlockValues {
    * (required false) that is missing reads as an empty list.
    */
   integers(key: string, min: number, max: number, expected?: number, what?: string, required = true): Int32Array {
-    const { start, end } = this.span(key, required);
+    const id = this.find(key, required);
+    const start = id < 0 ? 0 : this.keys.start(id);
+    const end = id < 0 ? 0 : this.keys.end(id);
     const out = new Int32Array(Math.min(expected ?? Infinity, maxTokens(start, end)));
     const count = readIntegerList(out, this.text, start, end, new KeySource(this, key), min, max);
     if (expected === undefined) return out.subarray(0, count);
@@ -381,37 +469,28 @@ export class BlockValues {
     return out;
   }
 
-  /** integers() into the first `expected` elements of `out`. */
-  integersInto(out: Int32Array, key: string, min: number, max: number, expected: number, what: string): void {
-    const { start, end } = this.span(key, true);
-    this.checkLength(key, readIntegerList(out, this.text, start, end, new KeySource(this, key), min, max), expected, what);
-  }
-
   /** The numbers of key's list, `expected` of them. */
   doubles(key: string, expected: number, what: string, required = true): Float64Array {
-    const { start, end } = this.span(key, required);
+    const id = this.find(key, required);
+    const start = id < 0 ? 0 : this.keys.start(id);
+    const end = id < 0 ? 0 : this.keys.end(id);
     const out = new Float64Array(Math.min(expected, maxTokens(start, end)));
     this.checkLength(key, readDoubleList(out, this.text, start, end, new KeySource(this, key)), expected, what);
     return out;
   }
 
-  /** doubles() into the first `expected` elements of `out`. */
-  doublesInto(out: Float64Array, key: string, expected: number, what: string): void {
-    const { start, end } = this.span(key, true);
-    this.checkLength(key, readDoubleList(out, this.text, start, end, new KeySource(this, key)), expected, what);
-  }
-
   /** Whether key's line, which must be there, is long enough for `expected` values (a character and a space each). */
   hasRoom(key: string, expected: number): boolean {
-    const { start, end } = this.span(key, true);
-    return maxTokens(start, end) >= expected;
+    const id = this.find(key, true);
+    return maxTokens(this.keys.start(id), this.keys.end(id)) >= expected;
   }
 
-  private span(key: string, required: boolean): { start: number; end: number } {
-    const found = this.keys.get(key);
-    if (found !== undefined) return found;
+  /** The id of `key` (one of LightGBM's), or -1 when the block lacks it and it is not required. */
+  private find(key: string, required: boolean): number {
+    const id = keyId(key);
+    if (this.keys.hasId(id)) return id;
     if (required) throw new ModelFormatError(`Tree=${this.index} has no ${key}= line`, this.headerLine);
-    return { start: 0, end: 0 };
+    return -1;
   }
 
   /** The line of `key`, or the Tree= line when the block has no such key. */
@@ -425,6 +504,11 @@ export class BlockValues {
       throw new ModelFormatError(`Tree=${this.index}: ${key} has ${count} values, expected ${expected} (${what})`, this.lineOf(key));
     }
   }
+}
+
+/** A problem with the current line of tree block `index`. */
+function blockError(lines: LineReader, index: number, problem: string): never {
+  throw new ModelFormatError(`Tree=${index}: ${problem}`, lines.number);
 }
 
 /** Where a tree's list is, for error messages: "Tree=3 leaf_value" at its line, worded only when needed. */

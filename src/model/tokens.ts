@@ -30,8 +30,8 @@ let bytes = new Uint8Array(1 << 16);
  */
 function listBytes(text: string, start: number, end: number): Uint8Array {
   const length = end - start;
-  // the space after the list, and 3 bytes that a 4-byte load at the space reaches (decimal.ts)
-  if (bytes.length < length + 4) bytes = new Uint8Array(Math.max(length + 4, 2 * bytes.length));
+  // the space after the list, and 7 bytes that an 8-byte read at the space reaches (decimal.ts)
+  if (bytes.length < length + 8) bytes = new Uint8Array(Math.max(length + 8, 2 * bytes.length));
   if (length <= SHORT_LIST) {
     for (let i = 0; i < length; i++) {
       const code = text.charCodeAt(start + i);
@@ -90,6 +90,7 @@ export function maxTokens(start: number, end: number): number {
 export function readIntegerList(out: Int32Array, text: string, start: number, end: number, source: ListSource, min: number, max: number): number {
   const chars = listBytes(text, start, end);
   const length = end - start;
+  const kept = out.length;
   let count = 0;
   let i = 0;
   while (i < length) {
@@ -102,31 +103,52 @@ export function readIntegerList(out: Int32Array, text: string, start: number, en
     const negative = code === MINUS;
     if (negative) code = chars[++i];
     const digitsStart = i;
+    // `| 0` keeps the loop on 32-bit integers (V8 otherwise may switch it to doubles for good);
+    // tokens past SMALL_DIGITS digits, where that could wrap, are read again by longInteger
     let value = 0;
     let digit = code - ZERO;
     while (digit >>> 0 <= 9) {
-      value = value * 10 + digit;
+      value = (value * 10 + digit) | 0;
       digit = chars[++i] - ZERO;
     }
     // the token must end here, at a space (or the one after the list), after 1 to 16 digits
-    if (digit !== SPACE - ZERO || i === digitsStart || i - digitsStart > MAX_INTEGER_DIGITS) {
+    const digits = i - digitsStart;
+    if (digit !== SPACE - ZERO || digits === 0 || digits > MAX_INTEGER_DIGITS) {
       badListToken(text, start + tokenStart, end, count, source, "an integer");
     }
-    if (negative) value = -value;
-    if (value < min || value > max) outOfRange(text, start + tokenStart, end, count, source, min, max);
-    if (count < out.length) out[count] = value;
+    const signed = digits > SMALL_DIGITS ? longInteger(chars, digitsStart, i, negative) : negative ? -value | 0 : value;
+    if (signed < min || signed > max) outOfRange(text, start + tokenStart, end, count, source, min, max);
+    if (count < kept) out[count] = signed;
     count++;
+    i++; // the space
   }
   return count;
+}
+
+/** Up to this many digits, an integer and its running value are below 2^31. */
+const SMALL_DIGITS = 9;
+
+/** The integer of the digits chars[start, end), up to 16 of them (exact as a double), negated if `negative`. */
+function longInteger(chars: Uint8Array, start: number, end: number, negative: boolean): number {
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + (chars[i] - ZERO);
+  return negative ? -value : value;
 }
 
 const ONE_INTEGER = new Int32Array(1);
 const ONE_NUMBER = new Float64Array(1);
 
-/** A decimal integer in [min, max] that is the whole token (a header value, num_leaves...). */
+/** A decimal integer in [min, max] that is the whole token (a header value...). */
 export function parseInteger(token: string, source: ListSource, min: number, max: number): number {
-  if (token === "" || token.includes(" ")) badToken(source, token, 0, "an integer");
-  readIntegerList(ONE_INTEGER, token, 0, token.length, source, min, max);
+  return readInteger(token, 0, token.length, source, min, max);
+}
+
+/** parseInteger for the token text[start, end) (num_leaves...), without cutting it out. */
+export function readInteger(text: string, start: number, end: number, source: ListSource, min: number, max: number): number {
+  let spaced = start === end;
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) === SPACE) spaced = true;
+  if (spaced) badToken(source, text.slice(start, end), 0, "an integer");
+  readIntegerList(ONE_INTEGER, text, start, end, source, min, max);
   return ONE_INTEGER[0];
 }
 
