@@ -49,8 +49,10 @@ const MIN_PARTITION_ROWS = 256;
 /**
  * Rows per block of a partitioned call at most: the block's columns stay in cache while every tree
  * goes through it. Wide models get fewer rows a block, so that the columns stay within COLUMN_BYTES.
+ * Each tree costs a block about the same bookkeeping (stack, leaf parts) whatever its rows: on `large`
+ * 4096 rows (the Scorer's whole chunk, 0.9 MB of columns) were 7% faster than 2048, and 1024 12% slower.
  */
-const BLOCK_ROWS = 2048;
+const BLOCK_ROWS = 4096;
 const COLUMN_BYTES = 4 << 20;
 /** Where each row list starts in `lists`: the block's rows in order, then the two lists partitions ping-pong between. */
 const ORDER = 0;
