@@ -28,8 +28,8 @@
 //   ArrayBuffer of the process has been detached (growing a WebAssembly memory detaches its old
 //   buffer: the WASM engine does so as it loads a model), V8's optimised code checks at every
 //   typed-array access that the buffer is still attached. Plain arrays have no such check: the
-//   partition ran a third faster on them in such a process (as in `npm run bench`), and no slower in
-//   a process without.
+//   partition ran a third faster on them in such a process (as in `npm run bench`), and a fifth
+//   faster in a process without.
 import * as layoutFlags from "../model/layout";
 import type { ModelLayout } from "../model/layout";
 import type { Engine } from "./engine";
