@@ -188,7 +188,7 @@ describe("benchmarks (bundled code, one thread, medians)", function () {
       date: new Date().toISOString(),
       machine: machine(),
       notes:
-        "Medians after warm-up, one thread, bundled code. LightGBM figures: LightGBM 4.6 C API (gcc -O3, one thread) on this machine class, from the issue. ms and KB: lower is better.",
+        "Medians after warm-up, one thread, bundled code; a run's time is its wall time or, when less, the process's CPU time over it (bench/support/timing.ts). LightGBM figures: LightGBM 4.6 C API (gcc -O3, one thread) on this machine class, from the issue. ms and KB: lower is better.",
       figures: figures.map((f) => ({ ...f, met: met(f) })),
     };
     writeFileSync(join(__dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);

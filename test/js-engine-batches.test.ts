@@ -3,6 +3,8 @@
 // rows, with edge values (every threshold and one ulp either side, NaN, ±0, ±Inf, ±kZeroThreshold)
 // written into real rows, must give each row the bits it gets alone, and the bits the kernel gives.
 import { expect } from "chai";
+import { JsEngine } from "../src/engines/js-engine";
+import { prepareRows } from "../src/engines/rows";
 import { CATEGORICAL, FEATURE_MASK, LEAF, recordMeta, recordValue } from "../src/model/layout";
 import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer } from "../src/scorer";
@@ -10,8 +12,12 @@ import { SPECIAL_VALUES, withNeighbours } from "./support/edge-values";
 import { fixtureCase, readInputs } from "./support/fixtures";
 import { prng } from "./support/prng";
 
-/** Past the JS engine's 2048-row blocks, so that a call has a full block and a part one. */
-const NUM_ROWS = 2100;
+/**
+ * Past the Scorer's 4096-row chunks, which are also the JS engine's blocks at most: one call gets a full
+ * block and the next a part one (304 rows, still partitioned); an engine called with all the rows
+ * gets both blocks in one call.
+ */
+const NUM_ROWS = 4400;
 
 /** Per feature: its numeric thresholds and their neighbours, or a few category-like values. */
 function edgeValues(model: Model): number[][] {
@@ -48,6 +54,14 @@ function firstDifference(a: Float64Array, b: Float64Array): number {
   return a.findIndex((v, i) => !Object.is(v, b[i]));
 }
 
+/** Every row through one call of a new JsEngine, every tree: what Scorer.predict gives for `type` (raw or leaf). */
+function oneEngineCall(model: Model, rows: Float64Array, type: PredictionType): Float64Array {
+  const engine = new JsEngine(model.layout);
+  const { numFeatures, numTrees } = model.layout;
+  prepareRows(rows, 0, NUM_ROWS, numFeatures, engine.input(NUM_ROWS));
+  return Float64Array.from(type === "leaf" ? engine.leaves(NUM_ROWS, 0, numTrees) : engine.raw(NUM_ROWS, 0, numTrees));
+}
+
 describe("JS engine: batches by partition give each row its bits alone", function () {
   this.timeout(120_000);
   const ids = [
@@ -65,6 +79,7 @@ describe("JS engine: batches by partition give each row its bits alone", functio
         const batch = js.predict(rows, NUM_ROWS, { type }).values;
         const width = batch.length / NUM_ROWS;
         expect(firstDifference(batch, wasm.predict(rows, NUM_ROWS, { type }).values), `${type}: js vs wasm`).to.equal(-1);
+        expect(firstDifference(batch, oneEngineCall(model, rows, type)), `${type}: one engine call`).to.equal(-1);
         for (let i = 0; i < NUM_ROWS; i++) {
           const alone = js.predict(rows.subarray(i * numFeatures, (i + 1) * numFeatures), 1, { type }).values;
           expect(firstDifference(alone, batch.subarray(i * width, (i + 1) * width)), `${type}: row ${i}`).to.equal(-1);
