@@ -41,20 +41,22 @@ function extendPath(start: i32, depth: i32, zeroFraction: f64, oneFraction: f64,
   store<i32>(pathFeature(at), feature);
   store<f64>(pathZero(at), zeroFraction);
   store<f64>(pathOne(at), oneFraction);
-  store<f64>(pathWeight(at), depth == 0 ? 1.0 : 0.0);
   // LightGBM's two updates of a step, one f64x2 lane each (IEEE per lane, so bit for bit):
   //   weight[i + 1] += one * w * (i + 1) / (depth + 1);  weight[i] = zero * w * (depth - i) / (depth + 1)
+  // weight[i + 1] is the value the step before set (`set`, kept in a register rather than reread).
   const fractions = f64x2.replace_lane(f64x2.splat(oneFraction), 1, zeroFraction);
   const d1 = f64x2.splat(<f64>(depth + 1));
   let counts = f64x2.replace_lane(f64x2.splat(<f64>depth), 1, 1.0); // (i + 1, depth - i)
   const step = f64x2.replace_lane(f64x2.splat(-1.0), 1, 1.0);
+  let set: f64 = depth == 0 ? 1.0 : 0.0;
   for (let i = depth - 1; i >= 0; i--) {
     const w = v128.load64_splat(pathWeight(start + i));
     const shares = f64x2.div(f64x2.mul(f64x2.mul(fractions, w), counts), d1);
-    store<f64>(pathWeight(start + i + 1), load<f64>(pathWeight(start + i + 1)) + f64x2.extract_lane(shares, 0));
-    store<f64>(pathWeight(start + i), f64x2.extract_lane(shares, 1));
+    store<f64>(pathWeight(start + i + 1), set + f64x2.extract_lane(shares, 0));
+    set = f64x2.extract_lane(shares, 1);
     counts = f64x2.add(counts, step);
   }
+  store<f64>(pathWeight(start), set);
 }
 
 function unwindPath(start: i32, depth: i32, pathIndex: i32): void {
