@@ -66,9 +66,11 @@ function unwindPath(start: i32, depth: i32, pathIndex: i32): void {
   for (let i = depth - 1; i >= 0; i--) {
     const at = pathWeight(start + i);
     if (oneFraction != 0) {
+      // (the new weight stays in a register: read back, it would wait for its store)
       const w = load<f64>(at);
-      store<f64>(at, nextOnePortion * <f64>(depth + 1) / (<f64>(i + 1) * oneFraction));
-      nextOnePortion = w - load<f64>(at) * zeroFraction * <f64>(depth - i) / <f64>(depth + 1);
+      const weight = nextOnePortion * <f64>(depth + 1) / (<f64>(i + 1) * oneFraction);
+      store<f64>(at, weight);
+      nextOnePortion = w - weight * zeroFraction * <f64>(depth - i) / <f64>(depth + 1);
     } else {
       store<f64>(at, load<f64>(at) * <f64>(depth + 1) / (zeroFraction * <f64>(depth - i)));
     }
