@@ -39,7 +39,9 @@ export interface Binning {
 export function binModel(layout: ModelLayout): Binning | null {
   const { numFeatures, numNodes, nodeWords, nodeValue, linear } = layout;
   if (linear) return null;
-  const numeric = Array.from({ length: numFeatures }, () => new Set<number>());
+  // each numeric feature's distinct thresholds, kept sorted as they are found
+  const edges = new Float64Array(numFeatures * EDGE_SLOTS).fill(Infinity);
+  const edgeCounts = new Int32Array(numFeatures);
   const categorical = new Uint8Array(numFeatures);
   for (let r = 0; r < numNodes; r++) {
     const meta = nodeWords[4 * r + 2];
@@ -49,24 +51,21 @@ export function binModel(layout: ModelLayout): Binning | null {
       categorical[feature] = 1;
       continue;
     }
-    const threshold = nodeValue[2 * r];
+    const threshold = nodeValue[2 * r] + 0; // -0 as 0, which it equals
     if (!Number.isFinite(threshold)) return null;
-    numeric[feature].add(threshold);
-    if (numeric[feature].size > MAX_EDGES) return null;
+    const first = feature * EDGE_SLOTS;
+    const count = edgeCounts[feature];
+    const at = first + edgesBelow(edges, first, count, threshold);
+    if (at < first + count && edges[at] === threshold) continue;
+    if (count === MAX_EDGES) return null;
+    edges.copyWithin(at + 1, at, first + count);
+    edges[at] = threshold;
+    edgeCounts[feature] = count + 1;
   }
-  const edges = new Float64Array(numFeatures * EDGE_SLOTS).fill(Infinity);
-  const edgeCounts = new Int32Array(numFeatures);
-  const edgeIndex = numeric.map(() => new Map<number, number>());
   for (let f = 0; f < numFeatures; f++) {
-    if (categorical[f]) {
-      if (numeric[f].size > 0) return null; // a feature split both ways: not a LightGBM model's doing
-      edgeCounts[f] = -1;
-      continue;
-    }
-    const sorted = Float64Array.from(numeric[f]).sort();
-    edges.set(sorted, f * EDGE_SLOTS);
-    edgeCounts[f] = sorted.length;
-    sorted.forEach((threshold, j) => edgeIndex[f].set(threshold, j));
+    if (!categorical[f]) continue;
+    if (edgeCounts[f] > 0) return null; // a feature split both ways: not a LightGBM model's doing
+    edgeCounts[f] = -1;
   }
 
   const masks = new Uint32Array(2 * numNodes);
@@ -80,14 +79,26 @@ export function binModel(layout: ModelLayout): Binning | null {
     const feature = meta & FEATURE_MASK;
     const threshold = nodeValue[2 * r];
     const k = edgeCounts[feature];
-    // bins 0 .. j (values up to the threshold t[j]) go left
-    const below = edgeIndex[feature].get(threshold)! + 1;
+    // bins 0 .. j (values up to the threshold t[j], which has j edges below it) go left
+    const below = edgesBelow(edges, feature * EDGE_SLOTS, k, threshold) + 1;
     masks[2 * r] = below >= 32 ? 0xffffffff : 2 ** below - 1;
     masks[2 * r + 1] = below > 32 ? 2 ** (below - 32) - 1 : 0;
     if (meta & NAN_LEFT) setBit(masks, r, k + 1);
     if (meta & MISSING_ZERO ? meta & DEFAULT_LEFT : 0 <= threshold) setBit(masks, r, k + 2);
   }
   return { masks, edges, edgeCounts };
+}
+
+/** How many of the `count` sorted edges from edges[first] are below `value` (a binary search). */
+function edgesBelow(edges: Float64Array, first: number, count: number, value: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (edges[first + mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function setBit(masks: Uint32Array, record: number, bit: number): void {
