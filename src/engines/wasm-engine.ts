@@ -70,7 +70,7 @@ export class WasmEngine implements Engine {
    * with the model's, but they are copied in on first use. Untouched memory costs nothing, while
    * each fresh page written costs a page fault: on `large`, 6 MB of them.
    */
-  private readonly onFirstUse = new Map<"counts" | "leaf numbers", () => void>();
+  private readonly copiedOnFirstUse = new Map<ArrayBufferView, number>();
 
   constructor(private readonly layout: ModelLayout) {
     this.kernel = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
@@ -115,8 +115,7 @@ export class WasmEngine implements Engine {
     this.memoryBytes = this.buffer.byteLength;
     this.reserve(offset);
     arrays.forEach((array, i) => {
-      if (array === layout.nodeCount) this.onFirstUse.set("counts", () => this.copyIn(array, pointers[i]));
-      else if (array === layout.nodeLeaf) this.onFirstUse.set("leaf numbers", () => this.copyIn(array, pointers[i]));
+      if (array === layout.nodeCount || array === layout.nodeLeaf) this.copiedOnFirstUse.set(array, pointers[i]);
       else this.copyIn(array, pointers[i]);
     });
     binningArrays.forEach((array, i) => this.copyIn(array, binningPointers[i]));
@@ -151,7 +150,7 @@ export class WasmEngine implements Engine {
   }
 
   leaves(numRows: number, treeBegin: number, treeEnd: number): Int32Array {
-    this.firstUse("leaf numbers");
+    this.firstUse(this.layout.nodeLeaf);
     const width = treeEnd - treeBegin;
     const out = this.outputAt(numRows, numRows * width * 4 + this.kernel.rowScratchBytes());
     this.kernel.predictLeaf(this.workspace, numRows, treeBegin, treeEnd, out, align(out + numRows * width * 4));
@@ -159,7 +158,7 @@ export class WasmEngine implements Engine {
   }
 
   contributions(numRows: number, treeBegin: number, treeEnd: number): Float64Array {
-    this.firstUse("counts");
+    this.firstUse(this.layout.nodeCount);
     const size = numRows * this.layout.numClass * (this.layout.numFeatures + 1);
     const depth = this.layout.maxDepth;
     const out = this.outputAt(numRows, size * 8 + this.kernel.contribScratchBytes(depth));
@@ -172,11 +171,12 @@ export class WasmEngine implements Engine {
     new Uint8Array(this.buffer).set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
   }
 
-  private firstUse(what: "counts" | "leaf numbers"): void {
-    const copy = this.onFirstUse.get(what);
-    if (!copy) return;
-    copy();
-    this.onFirstUse.delete(what);
+  /** Copies `array` into its reserved room if it is one of copiedOnFirstUse and not there yet. */
+  private firstUse(array: ArrayBufferView): void {
+    const at = this.copiedOnFirstUse.get(array);
+    if (at === undefined) return;
+    this.copyIn(array, at);
+    this.copiedOnFirstUse.delete(array);
   }
 
   /** Reserves `bytes` after the input rows and returns where they start. */
