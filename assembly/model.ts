@@ -208,9 +208,14 @@ function startThresholdTable(scratch: usize, edges: usize): void {
   memory.fill(compactEdgeCounts, 0, 256 << 2);
 }
 
-/** The threshold's entry, or the empty slot where it belongs. -0 is keyed as 0, which it equals. */
+/** A threshold's key in the table: its bits, -0 as 0 (which it equals). */
+@inline function thresholdKey(threshold: f64): u64 {
+  return reinterpret<u64>(threshold + 0.0);
+}
+
+/** The threshold's entry, or the empty slot where it belongs. */
 function tableEntry(feature: i32, threshold: f64): usize {
-  const bits = reinterpret<u64>(threshold + 0.0);
+  const bits = thresholdKey(threshold);
   const hash = (bits ^ (<u64>feature << 56)) * 0x9e3779b97f4a7c15;
   let entry = thresholdTable + (<usize>(<u32>(hash >> 32) & tableMask) << 4);
   // linear probing; the table is never more than half full
@@ -239,9 +244,10 @@ function collectEdges(tree: i32, edges: usize): bool {
     if (load<i32>(entry, 8) != -1) continue;
     const known = load<i32>(compactEdgeCounts + (<usize>feature << 2));
     if (known == COMPACT_MAX_EDGES) return false;
-    store<u64>(entry, reinterpret<u64>(threshold + 0.0));
+    const key = thresholdKey(threshold);
+    store<u64>(entry, key);
     store<i32>(entry, feature, 8);
-    store<f64>(edges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3)) + (<usize>known << 3), threshold + 0.0);
+    store<f64>(edges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3)) + (<usize>known << 3), reinterpret<f64>(key));
     store<i32>(compactEdgeCounts + (<usize>feature << 2), known + 1);
   }
   return true;
