@@ -500,10 +500,13 @@ export class BlockValues {
 
   /** A list is read in full (every token checked) before its length is. */
   private checkLength(key: string, count: number, expected: number, what: string): void {
-    if (count !== expected) {
-      throw new ModelFormatError(`Tree=${this.index}: ${key} has ${count} values, expected ${expected} (${what})`, this.lineOf(key));
-    }
+    if (count !== expected) wrongListLength(this.index, key, count, expected, what, this.lineOf(key));
   }
+}
+
+/** A tree's list read in full (every token checked) has `count` values where `expected` were due. */
+export function wrongListLength(tree: number, key: string, count: number, expected: number, what: string, line: number): never {
+  throw new ModelFormatError(`Tree=${tree}: ${key} has ${count} values, expected ${expected} (${what})`, line);
 }
 
 /** A problem with the current line of tree block `index`. */

@@ -2,8 +2,7 @@
 // into arrays reused from tree to tree. They hold nearly all of a model's numbers: decoded straight
 // into small arrays that stay in cache, a big model needs no per-tree arrays and no memory of its
 // own for them (fresh memory costs a page fault per 4 KB on first touch).
-import { ModelFormatError } from "./errors";
-import { keyId, keyName, type ModelFile, type TreeBlock } from "./parse-model";
+import { keyId, keyName, type ModelFile, type TreeBlock, wrongListLength } from "./parse-model";
 import { type ListSource, readDoubleList, readIntegerList } from "./tokens";
 
 const INT32_MAX = 2147483647;
@@ -97,10 +96,7 @@ export class TreeNodeReader {
 
   /** A list is read in full (every token checked) before its length is. */
   private checkLength(count: number, expected: number, what: string): void {
-    if (count !== expected) {
-      const { tree, id } = this.source;
-      throw new ModelFormatError(`Tree=${tree!.index}: ${keyName(id)} has ${count} values, expected ${expected} (${what})`, this.source.line);
-    }
+    if (count !== expected) wrongListLength(this.source.tree!.index, keyName(this.source.id), count, expected, what, this.source.line);
   }
 
   /** Grows the arrays to `numLeaves` elements (parseModel checked that the tree's lines can hold that many values). */
