@@ -143,7 +143,7 @@ export function setCompact(edgesPtr: usize, recordsPtr: usize, leafValuesPtr: us
   // per tree, like setModel's rewrite: V8 runs a long first call of a WASM function unoptimized, but
   // optimizes a function called often (the same below)
   startThresholdTable(scratchPtr, edgesPtr);
-  for (let tree = 0; tree < numTrees; tree++) if (!collectEdges(tree, edgesPtr)) return false;
+  for (let tree = 0; tree < numTrees; tree++) if (!collectEdges(tree, edgesPtr, recordsPtr)) return false;
   for (let feature = 0; feature < numFeatures; feature++) sortEdges(feature, edgesPtr);
   compact = true;
   compactEdges = edgesPtr;
@@ -167,7 +167,7 @@ function writeCompactTree(tree: i32, leaves: u32): u32 {
     } else {
       const feature = meta & FEATURE_MASK;
       // a threshold's bin is the number of thresholds below it, so x <= t exactly when bin(x) <= bin(t)
-      const bin = <u32>binOfThreshold(feature, load<f64>(record));
+      const bin = <u32>binOfSplit(index, feature, load<f64>(record));
       word = feature | (bin << 8) | (<u32>(indexOf(<usize>load<u32>(record, 12)) - index) << 16);
     }
     store<u32>(compactNodes + (<usize>index << 2), word);
@@ -182,8 +182,9 @@ const COMPACT_MAX_EDGES: i32 = 255;
 const compactEdgeCounts = memory.data(256 << 2);
 
 // The distinct thresholds are found with a hash table of (feature, threshold) entries, which later
-// hold each threshold's bin: a split costs a probe or two instead of two binary searches. Entries
-// are 16 bytes: the threshold's bits (u64), the feature (i32, -1 when the slot is empty), the bin.
+// hold each threshold's bin: a split costs one probe (its record remembers its entry) instead of two
+// binary searches. Entries are 16 bytes: the threshold's bits (u64), the feature (i32, -1 when the
+// slot is empty), the bin.
 const TABLE_ENTRY_BYTES: usize = 16;
 let thresholdTable: usize = 0;
 let tableMask: u32 = 0;
@@ -226,11 +227,13 @@ function tableEntry(feature: i32, threshold: f64): usize {
 }
 
 /**
- * Adds a tree's distinct split thresholds to each feature's edges, unsorted. False if a feature gets
- * more than COMPACT_MAX_EDGES, or a threshold is NaN. A +Infinity threshold needs no edge: every
- * value but NaN is at most it, and its bin is the count of the feature's edges, all below it.
+ * Adds a tree's distinct split thresholds to each feature's edges, unsorted, and leaves in each
+ * split's compact record where its threshold's entry is (writeCompactTree reads the bin from there).
+ * False if a feature gets more than COMPACT_MAX_EDGES, or a threshold is NaN. A +Infinity threshold
+ * needs no edge: every value but NaN is at most it, and its bin is the count of the feature's edges,
+ * all below it.
  */
-function collectEdges(tree: i32, edges: usize): bool {
+function collectEdges(tree: i32, edges: usize, records: usize): bool {
   const end = load<i32>(treeStarts + (<usize>tree << 2), 4);
   for (let index = load<i32>(treeStarts + (<usize>tree << 2)); index < end; index++) {
     const record = recordAt(index);
@@ -241,6 +244,7 @@ function collectEdges(tree: i32, edges: usize): bool {
     if (threshold == Infinity) continue;
     const feature = <i32>(meta & FEATURE_MASK);
     const entry = tableEntry(feature, threshold);
+    store<u32>(records + (<usize>index << 2), <u32>(entry - thresholdTable));
     if (load<i32>(entry, 8) != -1) continue;
     const known = load<i32>(compactEdgeCounts + (<usize>feature << 2));
     if (known == COMPACT_MAX_EDGES) return false;
@@ -268,10 +272,10 @@ function sortEdges(feature: i32, edges: usize): void {
   for (let i = 0; i < count; i++) store<i32>(tableEntry(feature, load<f64>(first + (<usize>i << 3))), i, 12);
 }
 
-/** A split threshold's bin: the number of the feature's edges below it (collectEdges has seen it). */
-@inline function binOfThreshold(feature: u32, threshold: f64): i32 {
+/** A split threshold's bin: the number of the feature's edges below it, from its entry (collectEdges). */
+@inline function binOfSplit(index: i32, feature: u32, threshold: f64): i32 {
   if (threshold == Infinity) return load<i32>(compactEdgeCounts + (<usize>feature << 2));
-  return load<i32>(tableEntry(<i32>feature, threshold), 12);
+  return load<i32>(thresholdTable + <usize>load<u32>(compactNodes + (<usize>index << 2)), 12);
 }
 
 export const COMPACT_LEAF: u32 = 1 << 31;
