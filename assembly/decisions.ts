@@ -61,9 +61,9 @@ export function linearOutput(leaf: usize, row: usize): f64 {
 
 // ------------------------------------------------------------------- branch-free child selection
 // Which selection is exact depends on the tree (its flags) and the rows (NaN or not): the walks
-// choose the cheapest exact one per tree and per block of rows. Each returns the next record's
-// address; from a leaf, each returns the leaf (its feature is the NaN slot, and NaN goes right, to
-// itself, with NAN_LEFT clear).
+// choose the cheapest exact one per tree and per block of rows. Each says whether a row goes left at
+// a split (leftOf); walks test for a leaf first (isLeafWord), so none is asked at a leaf (a binned
+// leaf holds its output where a split holds its mask, and a compact leaf has no feature).
 
 /** Numeric splits, rows without NaN, no missing type Zero: left when value <= threshold. */
 export const PLAIN: i32 = 0;
