@@ -154,6 +154,12 @@ export function binOf(feature: i32, value: f64): i32 {
   return thresholdsBelow(edges + (<usize>feature << (EDGE_SLOTS_LOG2 + 3)), EDGE_SLOTS_LOG2, value);
 }
 
+/** How many bins a feature's values fall in: binOf gives 0 .. binCount - 1. */
+export function binCount(feature: i32): i32 {
+  const count = load<i32>(edgeCounts + (<usize>feature << 2));
+  return count < 0 ? NOT_A_CATEGORY + 1 : count + 3;
+}
+
 /** A value's bin for compact records (model.ts: setCompact): the feature's thresholds below it. Not NaN. */
 export function compactBinOf(feature: i32, value: f64): i32 {
   return thresholdsBelow(compactEdges + (<usize>feature << (COMPACT_EDGE_SLOTS_LOG2 + 3)), COMPACT_EDGE_SLOTS_LOG2, value);

@@ -4,4 +4,5 @@
 // walks.ts: raw scores and leaf indices; tree-shap.ts: SHAP contributions.
 export { compactScratchBytes, heapBase, setBinning, setCompact, setModel } from "./model";
 export { rowScratchBytes, predictLeaf, predictRaw, rawScratchBytes } from "./walks";
+export { leafSetBytes, setLeafSets } from "./leaf-sets";
 export { contribScratchBytes, predictContrib } from "./tree-shap";

@@ -12,12 +12,15 @@
 // tree, refilled with the next tree when it reaches a leaf: a big model is not in cache for one row,
 // and eight independent walks overlap the waits for its records. Leaf indices are found that way too.
 //
+// Pre-binned models whose trees are small get raw scores without walks (leaf-sets.ts).
+//
 // Whatever the path, each row's outputs are added per class in tree order, as LightGBM does, so
 // sums are bit-identical whatever the batch size or the block a row falls in.
 import {
   ANY, anyNaN, BINNED, binOf, COMPACT, compactBinOf, featureOffset, isLeafWord, leafFor, leftChild, leftOf, linearOutput,
   nextRecord, PLAIN, rightChild, ROW_MAJOR, selectionFor, WITH_CATEGORIES, WITH_MISSING, wordAt,
 } from "./decisions";
+import { leafSets, rowLeafSets } from "./leaf-sets";
 import {
   binned, compact, COMPACT_LEAF, compactLeafValues, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags,
   nodeLeaves, nodes, numClass, numFeatures, numTrees, rootOf, rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, treeStarts,
@@ -44,7 +47,7 @@ const TREE_WALKED_ALONE: i32 = TREE_LINEAR | TREE_WIDE_CATEGORIES;
  * depth).
  */
 export function rawScratchBytes(numRows: i32): usize {
-  if (numRows < MIN_BATCH_ROWS) return rowScratchBytes();
+  if (numRows < MIN_BATCH_ROWS || leafSets) return rowScratchBytes();
   const count = min(numRows, BLOCK_ROWS);
   return binBytes(count) + 3 * (<usize>count << 2) + (<usize>(maxTreeRecords + 1) << 4);
 }
@@ -67,7 +70,8 @@ export function rawScratchBytes(numRows: i32): usize {
  */
 export function predictRaw(rows: usize, numRows: i32, treeBegin: i32, treeEnd: i32, out: usize, scratch: usize): void {
   const rowBytes = <usize>rowStride << 3;
-  if (numRows < MIN_BATCH_ROWS) {
+  // with leaf sets, a row's trees cost the same in a batch as alone
+  if (numRows < MIN_BATCH_ROWS || leafSets) {
     for (let i = 0; i < numRows; i++) rawOfRow(rows + <usize>i * rowBytes, treeBegin, treeEnd, out + (<usize>(i * numClass) << 3), scratch);
     return;
   }
@@ -346,6 +350,13 @@ function treesCompact(bins: usize, treeBegin: i32, treeEnd: i32, leaves: usize):
 }
 
 function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves: usize): void {
+  if (leafSets) {
+    const bins = leaves + leafSlotBytes();
+    binRow(row, bins, 1, false);
+    memory.fill(sums, 0, <usize>numClass << 3);
+    rowLeafSets(bins, treeBegin, treeEnd, sums, leaves);
+    return;
+  }
   leavesOfRow(row, treeBegin, treeEnd, leaves, true);
   memory.fill(sums, 0, <usize>numClass << 3);
   if (numClass == 1 && (modelFlags & TREE_LINEAR) == 0) {

@@ -11,7 +11,7 @@ import { loadModel, type Model } from "../src/model/load-model";
 import { type PredictionType, Scorer } from "../src/scorer";
 import { SPECIAL_VALUES, withNeighbours, ZERO_THRESHOLD } from "./support/edge-values";
 import { allCases, fixtureCase, readInputs } from "./support/fixtures";
-import { tinyModelText } from "./support/tiny-model";
+import { type TinyTree, tinyModelText } from "./support/tiny-model";
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
 /** Per feature: the numbers its splits compare with, and whether any split on it is categorical. */
@@ -108,6 +108,57 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
         }),
         { seed: SEED, numRuns: 15 },
       );
+    }
+  });
+
+  it("leaf sets score batches, single rows and iteration windows as the JS engine does", () => {
+    const cases = allCases().filter((c) => (new Scorer(loadModel(c.text("model.txt")), "wasm").engine as WasmEngine).leafSets);
+    expect(cases.map((c) => c.id)).to.include.members(["golden/adult_binary", "golden/stump_trees", "peer-models/multiclass"]);
+    for (const c of cases) {
+      const model = loadModel(c.text("model.txt"));
+      const wasm = new Scorer(model, "wasm");
+      const js = new Scorer(model, "js");
+      const iterations = model.layout.numIterations;
+      // windows that start and end inside the kernel's vectors of four trees
+      const windows = fc.record({ startIteration: fc.nat({ max: iterations }), numIteration: fc.nat({ max: iterations }) });
+      fc.assert(
+        fc.property(fc.oneof(rowsFor(model, 8), rowsFor(model, 100, 64)), windows, (rows, window) => {
+          const options = { type: "raw" as const, ...window };
+          const a = wasm.predict(rows.flat(), rows.length, options).values;
+          const b = js.predict(rows.flat(), rows.length, options).values;
+          const at = firstDifference(a, b);
+          expect(at, `${c.id} ${JSON.stringify(window)}: value ${at}: wasm ${a[at]}, js ${b[at]}`).to.equal(-1);
+        }),
+        { seed: SEED, numRuns: 10 },
+      );
+    }
+  });
+
+  it("leaf sets take trees of up to 32 leaves; a pre-binned model with bigger trees keeps its walks, with the same results", () => {
+    // a tree of n leaves on two features, its chain of splits turning left and right, and a stump
+    const chain = (n: number): TinyTree => ({
+      numLeaves: n,
+      splitFeature: Array.from({ length: n - 1 }, (_, i) => i % 2),
+      threshold: Array.from({ length: n - 1 }, (_, i) => i + 0.5),
+      decisionType: Array.from({ length: n - 1 }, (_, i) => (i % 3 === 0 ? 10 : 2)), // some splits: NaN missing, default left
+      leftChild: Array.from({ length: n - 1 }, (_, i) => (i % 2 ? (i < n - 2 ? i + 1 : -n) : -(i + 1))),
+      rightChild: Array.from({ length: n - 1 }, (_, i) => (i % 2 ? -(i + 1) : i < n - 2 ? i + 1 : -n)),
+      leafValue: Array.from({ length: n }, (_, i) => 2 ** -i - i),
+    });
+    const stump: TinyTree = { numLeaves: 2, splitFeature: [1], threshold: [3.5], decisionType: [2], leftChild: [-1], rightChild: [-2], leafValue: [0.25, -0.5] };
+    for (const [n, leafSets] of [[32, true], [33, false]] as const) {
+      const model = loadModel(tinyModelText({ features: ["x", "y"], trees: [stump, chain(n), stump, chain(n - 5)] }));
+      const wasm = new Scorer(model, "wasm");
+      expect((wasm.engine as WasmEngine).records, `${n} leaves`).to.equal("pre-binned");
+      expect((wasm.engine as WasmEngine).leafSets, `${n} leaves`).to.equal(leafSets);
+      const values = [...Array.from({ length: n + 1 }, (_, k) => withNeighbours(k - 0.5)).flat(), NaN, 0, -1e300, 1e300];
+      const rows = values.flatMap((x, i) => [[x, values[(7 * i) % values.length]], [values[(3 * i) % values.length], x]]);
+      for (const type of ["raw", "leaf"] as const) {
+        const js = predict(new Scorer(model, "js"), rows, type);
+        expect(firstDifference(predict(wasm, rows, type), js), `${n} leaves, ${type}, batch`).to.equal(-1);
+        const alone = rows.flatMap((row) => [...predict(wasm, [row], type)]);
+        expect(firstDifference(Float64Array.from(alone), js), `${n} leaves, ${type}, one row a call`).to.equal(-1);
+      }
     }
   });
 

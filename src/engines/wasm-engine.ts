@@ -12,6 +12,10 @@ interface KernelExports {
   heapBase(): number;
   setModel(...args: number[]): void;
   setBinning(masks: number, edges: number, edgeCounts: number, records: number): void;
+  /** Bytes setLeafSets needs, or 0 when the model gets no leaf sets. */
+  leafSetBytes(): number;
+  /** Builds the leaf sets at `at`; returns where they end. */
+  setLeafSets(at: number): number;
   /** Bytes setCompact borrows for the time of the call. */
   compactScratchBytes(): number;
   /** 1 when the model got compact records, 0 when its thresholds do not fit. */
@@ -54,6 +58,8 @@ export class WasmEngine implements Engine {
   readonly name = "wasm";
   /** Which records the walks take (README, "How it works"): pre-binned masks, compact records, or the f64 ones. */
   readonly records: "pre-binned" | "compact" | "f64";
+  /** Whether raw scores skip the walks (assembly/leaf-sets.ts): pre-binned models whose trees have at most 32 leaves. */
+  readonly leafSets: boolean = false;
   private readonly kernel: KernelExports;
   private readonly stride: number;
   /** Start of the per-call workspace (input rows, outputs, TreeSHAP paths), after the model. */
@@ -120,7 +126,15 @@ export class WasmEngine implements Engine {
     });
     binningArrays.forEach((array, i) => this.copyIn(array, binningPointers[i]));
     this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees);
-    if (binning) this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
+    if (binning) {
+      this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
+      const leafSetBytes = this.kernel.leafSetBytes();
+      this.leafSets = leafSetBytes > 0;
+      if (this.leafSets) {
+        this.reserve(offset + leafSetBytes);
+        offset = align(this.kernel.setLeafSets(offset));
+      }
+    }
     // the workspace lends setCompact its scratch
     if (tryCompact) this.reserve(offset + this.kernel.compactScratchBytes());
     const compact = tryCompact && this.kernel.setCompact(compactEdges, compactRecords, compactLeafValues, offset) === 1;
