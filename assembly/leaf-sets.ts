@@ -131,21 +131,29 @@ function fillTree(tree: i32): void {
 
 /**
  * Adds a row's outputs of trees [treeBegin, treeEnd) to sums (one f64 per class), in tree order. The
- * row's bins are at `bins`, a byte per feature; `sets` has room for a u32 per tree, 16-byte aligned.
+ * row's bins are at `bins`, a byte per feature, with room after them for a u32 per feature (and 3
+ * bytes to align it); `sets` has room for a u32 per tree, 16-byte aligned.
  */
 export function rowLeafSets(bins: usize, treeBegin: i32, treeEnd: i32, sums: usize, sets: usize): void {
   // the vectors that hold trees [treeBegin, treeEnd)
   const from = <usize>(treeBegin & ~3) << 2;
   const to = <usize>slotsFor(treeEnd) << 2;
-  const all = i32x4.splat(-1);
-  for (let at = from; at < to; at += 16) v128.store(sets + at, all);
+  // the table row of each feature, then the trees' sets, a vector at a time (an AND per feature in
+  // a register, and one store)
   const rowBytes = <usize>treeSlots << 2;
+  const rows = (bins + <usize>numFeatures + 3) & ~3;
+  let end = rows;
   for (let feature = 0; feature < numFeatures; feature++) {
     const slot = featureTables + (<usize>feature << 3);
     const table = <usize>load<u32>(slot);
     if (table == 0) continue;
-    const row = table + <usize>min<u32>(load<u8>(bins + <usize>feature), load<u32>(slot, 4)) * rowBytes;
-    for (let at = from; at < to; at += 16) v128.store(sets + at, v128.and(v128.load(sets + at), v128.load(row + at)));
+    store<u32>(end, <u32>(table + <usize>min<u32>(load<u8>(bins + <usize>feature), load<u32>(slot, 4)) * rowBytes));
+    end += 4;
+  }
+  for (let at = from; at < to; at += 16) {
+    let set = i32x4.splat(-1);
+    for (let row = rows; row < end; row += 4) set = v128.and(set, v128.load(<usize>load<u32>(row) + at));
+    v128.store(sets + at, set);
   }
   if (numClass == 1) {
     let sum = load<f64>(sums);

@@ -377,7 +377,10 @@ function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves:
   return (<usize>(numTrees + LANES) << 2) + 15 & ~15;
 }
 
-/** Scratch bytes for walking one row's trees (single rows, leaf indices): leafSlotBytes, then the row's bins. */
+/**
+ * Scratch bytes for one row's trees (single rows, leaf indices): leafSlotBytes, then the row's bins,
+ * 8 bytes apart for the walks; leaf sets pack them and keep a u32 per feature after them.
+ */
 export function rowScratchBytes(): usize {
   return leafSlotBytes() + (<usize>rowStride << ROW_MAJOR);
 }
