@@ -67,8 +67,9 @@ export class WasmEngine implements Engine {
   /** Linear memory's buffer and size, as of the last growth (reading memory.buffer is not free). */
   private buffer: ArrayBuffer;
   private memoryBytes: number;
-  // The last views handed out, reused while their size fits and memory has not grown: a call that
-  // scores one row should not allocate more than its result.
+  // The last views handed out, reused while their size fits and memory has not grown (reserve drops
+  // them): a call that scores one row should not allocate more than its result, nor ask a view for
+  // its buffer, a call into the runtime.
   private inputView = new Float64Array(0);
   private rawView = new Float64Array(0);
   /**
@@ -146,7 +147,7 @@ export class WasmEngine implements Engine {
   input(numRows: number): Float64Array {
     const size = numRows * this.stride;
     this.reserve(this.workspace + size * 8);
-    if (this.inputView.length !== size || this.inputView.buffer !== this.buffer) {
+    if (this.inputView.length !== size) {
       this.inputView = new Float64Array(this.buffer, this.workspace, size);
     }
     return this.inputView;
@@ -157,7 +158,7 @@ export class WasmEngine implements Engine {
     const out = this.outputAt(numRows, size * 8 + this.kernel.rawScratchBytes(numRows));
     this.kernel.predictRaw(this.workspace, numRows, treeBegin, treeEnd, out, align(out + size * 8));
     const view = this.rawView;
-    if (view.length !== size || view.byteOffset !== out || view.buffer !== this.buffer) {
+    if (view.length !== size || view.byteOffset !== out) {
       this.rawView = new Float64Array(this.buffer, out, size);
     }
     return this.rawView;
@@ -208,6 +209,8 @@ export class WasmEngine implements Engine {
     memory.grow(Math.ceil(missing / PAGE_BYTES));
     this.buffer = memory.buffer;
     this.memoryBytes = this.buffer.byteLength;
+    this.inputView = new Float64Array(0);
+    this.rawView = new Float64Array(0);
   }
 }
 
