@@ -81,8 +81,8 @@ export function binModel(layout: ModelLayout): Binning | null {
     const k = edgeCounts[feature];
     // bins 0 .. j (values up to the threshold t[j], which has j edges below it) go left
     const below = edgesBelow(edges, feature * EDGE_SLOTS, k, threshold) + 1;
-    masks[2 * r] = below >= 32 ? 0xffffffff : 2 ** below - 1;
-    masks[2 * r + 1] = below > 32 ? 2 ** (below - 32) - 1 : 0;
+    masks[2 * r] = lowBits(below);
+    masks[2 * r + 1] = lowBits(below - 32);
     if (meta & NAN_LEFT) setBit(masks, r, k + 1);
     if (meta & MISSING_ZERO ? meta & DEFAULT_LEFT : 0 <= threshold) setBit(masks, r, k + 2);
   }
@@ -99,6 +99,11 @@ function edgesBelow(edges: Float64Array, first: number, count: number, value: nu
     else hi = mid;
   }
   return lo;
+}
+
+/** A u32 with its n lowest bits set (none for n <= 0, all for n >= 32), without Math.pow (2 ** n). */
+function lowBits(n: number): number {
+  return n <= 0 ? 0 : n >= 32 ? 0xffffffff : 0xffffffff >>> (32 - n);
 }
 
 function setBit(masks: Uint32Array, record: number, bit: number): void {
