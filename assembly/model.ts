@@ -272,6 +272,11 @@ function sortEdges(feature: i32, edges: usize): void {
   for (let i = 0; i < count; i++) store<i32>(tableEntry(feature, load<f64>(first + (<usize>i << 3))), i, 12);
 }
 
+/** How many bins a feature's values fall in with compact records: compactBinOf gives 0 .. its thresholds' count. */
+export function compactBinCount(feature: i32): i32 {
+  return load<i32>(compactEdgeCounts + (<usize>feature << 2)) + 1;
+}
+
 /** A split threshold's bin: the number of the feature's edges below it, from its entry (collectEdges). */
 @inline function binOfSplit(index: i32, feature: u32, threshold: f64): i32 {
   if (threshold == Infinity) return load<i32>(compactEdgeCounts + (<usize>feature << 2));

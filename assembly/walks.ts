@@ -12,7 +12,7 @@
 // tree, refilled with the next tree when it reaches a leaf: a big model is not in cache for one row,
 // and eight independent walks overlap the waits for its records. Leaf indices are found that way too.
 //
-// Pre-binned models whose trees are small get raw scores without walks (leaf-sets.ts).
+// Models with pre-binned or compact records and small trees get raw scores without walks (leaf-sets.ts).
 //
 // Whatever the path, each row's outputs are added per class in tree order, as LightGBM does, so
 // sums are bit-identical whatever the batch size or the block a row falls in.
@@ -20,7 +20,7 @@ import {
   ANY, anyNaN, BINNED, binOf, COMPACT, compactBinOf, featureOffset, isLeafWord, leafFor, leftChild, leftOf, linearOutput,
   nextRecord, PLAIN, rightChild, ROW_MAJOR, selectionFor, WITH_CATEGORIES, WITH_MISSING, wordAt,
 } from "./decisions";
-import { leafSets, rowLeafSets } from "./leaf-sets";
+import { leafSets, leafSetScratchBytes, rowLeafSets } from "./leaf-sets";
 import {
   binned, compact, COMPACT_LEAF, compactLeafValues, compactNodes, flagsOf, idleLeaf, indexOf, maxTreeRecords, modelFlags,
   nodeLeaves, nodes, numClass, numFeatures, numTrees, rootOf, rowStride, TREE_LINEAR, TREE_WIDE_CATEGORIES, treeStarts,
@@ -47,9 +47,9 @@ const TREE_WALKED_ALONE: i32 = TREE_LINEAR | TREE_WIDE_CATEGORIES;
  * depth).
  */
 export function rawScratchBytes(numRows: i32): usize {
-  if (numRows < MIN_BATCH_ROWS || leafSets) return rowScratchBytes();
+  if (numRows < MIN_BATCH_ROWS) return rowScratchBytes();
   const count = min(numRows, BLOCK_ROWS);
-  return binBytes(count) + 3 * (<usize>count << 2) + (<usize>(maxTreeRecords + 1) << 4);
+  return binBytes(count) + 3 * (<usize>count << 2) + (<usize>(maxTreeRecords + 1) << 4) + (leafSets ? 16 + leafSetScratchBytes() : 0);
 }
 
 /**
@@ -70,8 +70,7 @@ export function rawScratchBytes(numRows: i32): usize {
  */
 export function predictRaw(rows: usize, numRows: i32, treeBegin: i32, treeEnd: i32, out: usize, scratch: usize): void {
   const rowBytes = <usize>rowStride << 3;
-  // with leaf sets, a row's trees cost the same in a batch as alone
-  if (numRows < MIN_BATCH_ROWS || leafSets) {
+  if (numRows < MIN_BATCH_ROWS) {
     for (let i = 0; i < numRows; i++) rawOfRow(rows + <usize>i * rowBytes, treeBegin, treeEnd, out + (<usize>(i * numClass) << 3), scratch);
     return;
   }
@@ -100,6 +99,16 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, sums:
     const i = load<u32>(order + (<usize>k << 2));
     binRow(rows + <usize>i * rowBytes, bins + <usize>i, 1 << shift, true);
   }
+  // leaf sets take every binned row, and the rows without NaN of compact records: row by row
+  const setRows = leafSets ? (binned ? count : clean) : 0;
+  if (setRows > 0) {
+    const sets = (stack + (<usize>(maxTreeRecords + 1) << 4) + 15) & ~15;
+    for (let k = 0; k < setRows; k++) {
+      const i = <usize>load<u32>(order + (<usize>k << 2));
+      rowLeafSets(bins + i, shift, treeBegin, treeEnd, sums + i * classBytes, sets);
+    }
+  }
+  if (setRows == count) return;
   for (let tree = treeBegin; tree < treeEnd; tree++) {
     const flags = flagsOf(tree);
     const sum = sums + (<usize>(tree % numClass) << 3);
@@ -115,8 +124,10 @@ function rawOfBlock(rows: usize, count: i32, treeBegin: i32, treeEnd: i32, sums:
       splitBinned(root, bins, shift, 0, count, sum, classBytes, order, listA, listB, stack);
       continue;
     }
-    if (compact) splitCompact(compactRoot(tree), bins, shift, 0, clean, sum, classBytes, order, listA, listB, stack);
-    else splitRows(selectionFor(flags, false), root, rows, rowBytes, 0, clean, sum, classBytes, order, listA, listB, stack);
+    if (!leafSets) {
+      if (compact) splitCompact(compactRoot(tree), bins, shift, 0, clean, sum, classBytes, order, listA, listB, stack);
+      else splitRows(selectionFor(flags, false), root, rows, rowBytes, 0, clean, sum, classBytes, order, listA, listB, stack);
+    }
     splitRows(selectionFor(flags, true), root, rows, rowBytes, clean, count, sum, classBytes, order, listA, listB, stack);
   }
 }
@@ -350,11 +361,11 @@ function treesCompact(bins: usize, treeBegin: i32, treeEnd: i32, leaves: usize):
 }
 
 function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves: usize): void {
-  if (leafSets) {
+  if (leafSets && (binned || !anyNaN(row, 1, 0, numFeatures))) {
     const bins = leaves + leafSlotBytes();
-    binRow(row, bins, 1, false);
+    binRow(row, bins, 1, !binned);
     memory.fill(sums, 0, <usize>numClass << 3);
-    rowLeafSets(bins, treeBegin, treeEnd, sums, leaves);
+    rowLeafSets(bins, 0, treeBegin, treeEnd, sums, leafSetScratch(bins));
     return;
   }
   leavesOfRow(row, treeBegin, treeEnd, leaves, true);
@@ -379,10 +390,15 @@ function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves:
 
 /**
  * Scratch bytes for one row's trees (single rows, leaf indices): leafSlotBytes, then the row's bins,
- * 8 bytes apart for the walks; leaf sets pack them and keep a u32 per feature after them.
+ * then, with leaf sets, their scratch (leafSetScratch).
  */
 export function rowScratchBytes(): usize {
-  return leafSlotBytes() + (<usize>rowStride << ROW_MAJOR);
+  return leafSlotBytes() + (<usize>rowStride << ROW_MAJOR) + (leafSets ? 16 + leafSetScratchBytes() : 0);
+}
+
+/** Where a single row's leaf-set scratch is, after its bins. */
+@inline function leafSetScratch(bins: usize): usize {
+  return (bins + (<usize>rowStride << ROW_MAJOR) + 15) & ~15;
 }
 
 /** Leaf indices: out[row * (treeEnd - treeBegin) + k] = LightGBM's leaf number in tree treeBegin + k. */

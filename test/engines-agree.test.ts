@@ -113,7 +113,7 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
 
   it("leaf sets score batches, single rows and iteration windows as the JS engine does", () => {
     const cases = allCases().filter((c) => (new Scorer(loadModel(c.text("model.txt")), "wasm").engine as WasmEngine).leafSets);
-    expect(cases.map((c) => c.id)).to.include.members(["golden/adult_binary", "golden/stump_trees", "peer-models/multiclass"]);
+    expect(cases.map((c) => c.id)).to.include.members(["golden/adult_binary", "golden/regression_l2", "golden/numeric_missing", "peer-models/multiclass"]);
     for (const c of cases) {
       const model = loadModel(c.text("model.txt"));
       const wasm = new Scorer(model, "wasm");
@@ -134,7 +134,7 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
     }
   });
 
-  it("leaf sets take trees of up to 32 leaves; a pre-binned model with bigger trees keeps its walks, with the same results", () => {
+  it("leaf sets take trees of up to 32 leaves; pre-binned and compact models with bigger trees keep their walks, with the same results", () => {
     // a tree of n leaves on two features, its chain of splits turning left and right, and a stump
     const chain = (n: number): TinyTree => ({
       numLeaves: n,
@@ -146,18 +146,24 @@ describe("engines agree bit for bit on generated edge-case rows (fast-check)", f
       leafValue: Array.from({ length: n }, (_, i) => 2 ** -i - i),
     });
     const stump: TinyTree = { numLeaves: 2, splitFeature: [1], threshold: [3.5], decisionType: [2], leftChild: [-1], rightChild: [-2], leafValue: [0.25, -0.5] };
-    for (const [n, leafSets] of [[32, true], [33, false]] as const) {
-      const model = loadModel(tinyModelText({ features: ["x", "y"], trees: [stump, chain(n), stump, chain(n - 5)] }));
+    // 70 more thresholds on x: too many to pre-bin, so compact records
+    const manyThresholds = Array.from({ length: 70 }, (_, i): TinyTree => ({ ...stump, splitFeature: [0], threshold: [100.5 + i] }));
+    const cases = [
+      [32, "pre-binned", true], [33, "pre-binned", false], [32, "compact", true], [33, "compact", false],
+    ] as const;
+    for (const [n, records, leafSets] of cases) {
+      const trees = [stump, chain(n), stump, chain(n - 5), ...(records === "compact" ? manyThresholds : [])];
+      const model = loadModel(tinyModelText({ features: ["x", "y"], trees }));
       const wasm = new Scorer(model, "wasm");
-      expect((wasm.engine as WasmEngine).records, `${n} leaves`).to.equal("pre-binned");
+      expect((wasm.engine as WasmEngine).records, `${n} leaves`).to.equal(records);
       expect((wasm.engine as WasmEngine).leafSets, `${n} leaves`).to.equal(leafSets);
       const values = [...Array.from({ length: n + 1 }, (_, k) => withNeighbours(k - 0.5)).flat(), NaN, 0, -1e300, 1e300];
       const rows = values.flatMap((x, i) => [[x, values[(7 * i) % values.length]], [values[(3 * i) % values.length], x]]);
       for (const type of ["raw", "leaf"] as const) {
         const js = predict(new Scorer(model, "js"), rows, type);
-        expect(firstDifference(predict(wasm, rows, type), js), `${n} leaves, ${type}, batch`).to.equal(-1);
+        expect(firstDifference(predict(wasm, rows, type), js), `${records}, ${n} leaves, ${type}, batch`).to.equal(-1);
         const alone = rows.flatMap((row) => [...predict(wasm, [row], type)]);
-        expect(firstDifference(Float64Array.from(alone), js), `${n} leaves, ${type}, one row a call`).to.equal(-1);
+        expect(firstDifference(Float64Array.from(alone), js), `${records}, ${n} leaves, ${type}, one row a call`).to.equal(-1);
       }
     }
   });

@@ -58,7 +58,10 @@ export class WasmEngine implements Engine {
   readonly name = "wasm";
   /** Which records the walks take (README, "How it works"): pre-binned masks, compact records, or the f64 ones. */
   readonly records: "pre-binned" | "compact" | "f64";
-  /** Whether raw scores skip the walks (assembly/leaf-sets.ts): pre-binned models whose trees have at most 32 leaves. */
+  /**
+   * Whether raw scores skip the walks (assembly/leaf-sets.ts): pre-binned or compact records, trees
+   * of at most 32 leaves (with compact records, rows with a missing value still walk).
+   */
   readonly leafSets: boolean = false;
   private readonly kernel: KernelExports;
   private readonly stride: number;
@@ -127,21 +130,21 @@ export class WasmEngine implements Engine {
     });
     binningArrays.forEach((array, i) => this.copyIn(array, binningPointers[i]));
     this.kernel.setModel(...pointers, layout.numFeatures, layout.numClass, layout.numTrees);
-    if (binning) {
-      this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
-      const leafSetBytes = this.kernel.leafSetBytes();
-      this.leafSets = leafSetBytes > 0;
-      if (this.leafSets) {
-        this.reserve(offset + leafSetBytes);
-        offset = align(this.kernel.setLeafSets(offset));
-      }
-    }
+    if (binning) this.kernel.setBinning(binningPointers[0], binningPointers[1], binningPointers[2], binnedRecords);
     // the workspace lends setCompact its scratch
     if (tryCompact) this.reserve(offset + this.kernel.compactScratchBytes());
     const compact = tryCompact && this.kernel.setCompact(compactEdges, compactRecords, compactLeafValues, offset) === 1;
-    // without compact records, their room becomes workspace
-    this.workspace = tryCompact && !compact ? compactStart : offset;
+    // without compact records, their room goes to what follows
+    if (tryCompact && !compact) offset = compactStart;
     this.records = binning ? "pre-binned" : compact ? "compact" : "f64";
+    // then, for pre-binned or compact records, the leaf sets
+    const leafSetBytes = this.kernel.leafSetBytes();
+    this.leafSets = leafSetBytes > 0;
+    if (this.leafSets) {
+      this.reserve(offset + leafSetBytes);
+      offset = align(this.kernel.setLeafSets(offset));
+    }
+    this.workspace = offset;
   }
 
   input(numRows: number): Float64Array {
