@@ -7,10 +7,10 @@
 // such split rules out: where the row went right on its path, its leaf is on the right, and any leaf
 // to the left of it branches off the path at such a split.
 // Which splits a row goes right at depends only on its bins (decisions.ts: binOf, compactBinOf; rows
-// with NaN have no compact bins and keep the walks), so a table gives,
-// for each feature and bin, the leaves that every tree's splits on that feature leave in: one u32 per
-// tree, the trees side by side. A row's leaf sets are then the AND of one table row per feature, four
-// trees to a vector, read in order; each tree's leaf is the lowest bit left in its set.
+// with NaN have no compact bins and keep the walks), so a table gives, for each feature and bin, the
+// leaves that every tree's splits on that feature leave in: one u32 per tree, the trees side by side.
+// A row's leaf sets are then the AND of one table row per feature, four trees to a vector, read in
+// order; each tree's leaf is the lowest bit left in its set.
 //
 // At featureTables: per feature, the address of its table (0 for a feature no split reads) and its
 // last row; then per tree the address of its leaf outputs (f64, left to right); then the outputs; then
@@ -135,9 +135,9 @@ function fillTree(tree: i32): void {
     const slot = featureTables + (<usize>feature << 3);
     const column = <usize>load<u32>(slot) + (<usize>tree << 2);
     if (!binned) {
-      const first = ((load<u32>(compactNodes + (<usize>index << 2)) >>> 8) & 0xff) + 1;
-      if (first > load<u32>(slot, 4)) continue; // a threshold above every value
-      const at = column + <usize>first * rowBytes;
+      const firstRight = ((load<u32>(compactNodes + (<usize>index << 2)) >>> 8) & 0xff) + 1;
+      if (firstRight > load<u32>(slot, 4)) continue; // a threshold above every value
+      const at = column + <usize>firstRight * rowBytes;
       store<u32>(at, load<u32>(at) & keep);
       continue;
     }
@@ -178,8 +178,8 @@ export function rowLeafSets(bins: usize, shift: usize, treeBegin: i32, treeEnd: 
   // a register, and one store)
   const sets = scratch;
   const rowBytes = <usize>treeSlots << 2;
-  const rows = scratch + rowBytes;
-  let end = rows;
+  const tableRows = scratch + rowBytes;
+  let end = tableRows;
   for (let feature = 0; feature < numFeatures; feature++) {
     const slot = featureTables + (<usize>feature << 3);
     const table = <usize>load<u32>(slot);
@@ -189,7 +189,7 @@ export function rowLeafSets(bins: usize, shift: usize, treeBegin: i32, treeEnd: 
   }
   for (let at = from; at < to; at += 16) {
     let set = i32x4.splat(-1);
-    for (let row = rows; row < end; row += 4) set = v128.and(set, v128.load(<usize>load<u32>(row) + at));
+    for (let row = tableRows; row < end; row += 4) set = v128.and(set, v128.load(<usize>load<u32>(row) + at));
     v128.store(sets + at, set);
   }
   if (numClass == 1) {
