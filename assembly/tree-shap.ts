@@ -24,33 +24,30 @@ let path: usize = 0;
 }
 
 /**
- * Copies `count` path elements (a call's path begins as its parent's). Short copies are the common
- * case, and memory.copy costs a call into the engine's memmove: two vector moves per element.
+ * LightGBM's copy of the parent's path followed by ExtendPath, in one pass: element i of the path at
+ * `start` is the parent's element i (from `parentStart`) with its weight updated, and element `depth`
+ * is the new one.
  */
-@inline function copyPath(to: i32, from: i32, count: i32): void {
-  for (let i = 0; i < count; i++) {
-    const source = pathFeature(from + i);
-    const target = pathFeature(to + i);
-    v128.store(target, v128.load(source));
-    v128.store(target, v128.load(source, 16), 16);
-  }
-}
-
-function extendPath(start: i32, depth: i32, zeroFraction: f64, oneFraction: f64, feature: i32): void {
+function extendPath(start: i32, parentStart: i32, depth: i32, zeroFraction: f64, oneFraction: f64, feature: i32): void {
   const at = start + depth;
   store<i32>(pathFeature(at), feature);
   store<f64>(pathZero(at), zeroFraction);
   store<f64>(pathOne(at), oneFraction);
   // LightGBM's two updates of a step, one f64x2 lane each (IEEE per lane, so bit for bit):
   //   weight[i + 1] += one * w * (i + 1) / (depth + 1);  weight[i] = zero * w * (depth - i) / (depth + 1)
-  // weight[i + 1] is the value the step before set (`set`, kept in a register rather than reread).
+  // w is the parent's weight[i]; weight[i + 1] is the value the step before set (`set`, kept in a
+  // register rather than reread).
   const fractions = f64x2.replace_lane(f64x2.splat(oneFraction), 1, zeroFraction);
   const d1 = f64x2.splat(<f64>(depth + 1));
   let counts = f64x2.replace_lane(f64x2.splat(<f64>depth), 1, 1.0); // (i + 1, depth - i)
   const step = f64x2.replace_lane(f64x2.splat(-1.0), 1, 1.0);
   let set: f64 = depth == 0 ? 1.0 : 0.0;
   for (let i = depth - 1; i >= 0; i--) {
-    const w = v128.load64_splat(pathWeight(start + i));
+    const source = pathFeature(parentStart + i);
+    const target = pathFeature(start + i);
+    v128.store(target, v128.load(source)); // feature and zero fraction
+    store<f64>(target, load<f64>(source, 16), 16); // one fraction
+    const w = v128.load64_splat(source, 24);
     const shares = f64x2.div(f64x2.mul(f64x2.mul(fractions, w), counts), d1);
     store<f64>(pathWeight(start + i + 1), set + f64x2.extract_lane(shares, 0));
     set = f64x2.extract_lane(shares, 1);
@@ -220,8 +217,7 @@ function treeShap(
   parentStart: i32, depth: i32, parentZero: f64, parentOne: f64, parentFeature: i32,
 ): void {
   const start = parentStart + depth;
-  copyPath(start, parentStart, depth);
-  extendPath(start, depth, parentZero, parentOne, parentFeature);
+  extendPath(start, parentStart, depth, parentZero, parentOne, parentFeature);
 
   const meta = load<u32>(node, 8);
   if (meta & LEAF) {
