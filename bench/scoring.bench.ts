@@ -1,5 +1,7 @@
 // `npm run bench`: scoring speed of both engines on the `large` and `adult_binary` golden models,
-// next to LightGBM 4.6's own figures on this machine class, plus decode time and package sizes.
+// next to LightGBM 4.6's own figures on this machine class (the issue's) and, when
+// bench/lightgbm-results.json is there (`npm run bench:lightgbm`), LightGBM as measured on this
+// machine, plus decode time and package sizes.
 // Everything is timed on the esbuild bundle (bench/support/bundle.ts), single-threaded, medians
 // after warm-up. Prints a table and writes bench/results.json. Engines must agree with each other
 // and with LightGBM on the rows they are timed on: a fast wrong answer does not count.
@@ -26,6 +28,8 @@ interface Figure {
   js?: number;
   /** LightGBM 4.6 C API, gcc -O3, one thread, on this machine class (from the issue). */
   lightgbm?: number;
+  /** LightGBM as bench/lightgbm-reference.py measured it, if it has run. */
+  lightgbmMeasured?: number;
   /** What the WASM figure (or the single figure) must reach: at least for rows/s, at most for ms and KB. */
   target?: number;
   /** Target for the JS figure, where there is one. */
@@ -59,6 +63,21 @@ const MODELS: BenchModel[] = [
 ];
 
 const figures: Figure[] = [];
+
+/** bench/lightgbm-reference.py's last figures (bench/lightgbm-results.json), if it has run. */
+interface LightgbmRun {
+  date: string;
+  lightgbm: string;
+  threads: number;
+  figures: { model: string; loadMs: number; batch: number; oneRow: number; shap: number }[];
+}
+const LIGHTGBM_RESULTS = join(ROOT, "bench", "lightgbm-results.json");
+const lightgbmRun: LightgbmRun | null = existsSync(LIGHTGBM_RESULTS) ? JSON.parse(readFileSync(LIGHTGBM_RESULTS, "utf8")) : null;
+
+function measured(model: string, measure: "loadMs" | "batch" | "oneRow" | "shap"): number | undefined {
+  return lightgbmRun?.figures.find((f) => f.model === model)?.[measure];
+}
+
 let lib: Library;
 
 function rowsPerSecond(rows: number, ms: number): number {
@@ -109,7 +128,8 @@ describe("benchmarks (bundled code, one thread, medians)", function () {
       it("batch raw scoring", () => {
         const figure: Figure = {
           model: bench.name, measure: `batch raw (${numRows} rows)`, unit: "rows/s",
-          lightgbm: bench.lightgbm.batch, target: bench.targets.batch, jsTarget: bench.targets.jsBatch,
+          lightgbm: bench.lightgbm.batch, lightgbmMeasured: measured(bench.name, "batch"),
+          target: bench.targets.batch, jsTarget: bench.targets.jsBatch,
         };
         for (const engine of ["wasm", "js"] as const) {
           const { medianMs } = time(() => scorers[engine].predict(rows, numRows, { type: "raw" }), { budgetMs: 3000, maxRuns: 30 });
@@ -121,7 +141,7 @@ describe("benchmarks (bundled code, one thread, medians)", function () {
       it("one row per call", () => {
         const figure: Figure = {
           model: bench.name, measure: "one row per call, raw", unit: "rows/s",
-          lightgbm: bench.lightgbm.oneRow, target: bench.targets.oneRow,
+          lightgbm: bench.lightgbm.oneRow, lightgbmMeasured: measured(bench.name, "oneRow"), target: bench.targets.oneRow,
         };
         const singleRows = Array.from({ length: numRows }, (_, i) => rows.subarray(i * numFeatures, (i + 1) * numFeatures));
         for (const engine of ["wasm", "js"] as const) {
@@ -147,7 +167,8 @@ describe("benchmarks (bundled code, one thread, medians)", function () {
         expect(firstBitDifference(wasm, expected), "contributions vs contrib.txt").to.equal(-1);
         const figure: Figure = {
           model: bench.name, measure: `SHAP contributions (${n} rows)`, unit: "rows/s",
-          lightgbm: bench.lightgbm.shap, target: bench.lightgbm.shap, jsTarget: bench.lightgbm.shap,
+          lightgbm: bench.lightgbm.shap, lightgbmMeasured: measured(bench.name, "shap"),
+          target: bench.lightgbm.shap, jsTarget: bench.lightgbm.shap,
         };
         for (const engine of ["wasm", "js"] as const) {
           const { medianMs } = time(() => scorers[engine].predict(subset, n, { type: "contrib" }), {
@@ -165,7 +186,8 @@ describe("benchmarks (bundled code, one thread, medians)", function () {
         });
         figures.push({
           model: bench.name, measure: `model decode (${(text.length / 1e6).toFixed(1)} MB text)`, unit: "ms",
-          wasm: Math.round(medianMs * 100) / 100, lightgbm: bench.lightgbm.loadMs, target: bench.targets.decodeMs,
+          wasm: Math.round(medianMs * 100) / 100, lightgbm: bench.lightgbm.loadMs, lightgbmMeasured: measured(bench.name, "loadMs"),
+          target: bench.targets.decodeMs,
         });
       });
     });
@@ -183,12 +205,16 @@ describe("benchmarks (bundled code, one thread, medians)", function () {
   after(() => {
     if (figures.length === 0) return;
     const table = markdownTable(figures);
-    process.stdout.write(`\n${table}\n`);
+    const measuredBy = lightgbmRun
+      ? `LightGBM measured: ${lightgbmRun.lightgbm}, ${lightgbmRun.threads} thread(s), ${lightgbmRun.date} (bench/lightgbm-results.json)`
+      : "LightGBM measured: none yet (npm run bench:lightgbm)";
+    process.stdout.write(`\n${table}\n\n${measuredBy}\n`);
     const results = {
       date: new Date().toISOString(),
       machine: machine(),
       notes:
-        "Medians after warm-up, one thread, bundled code; a run's time is its wall time or, when less, the process's CPU time over it (bench/support/timing.ts). LightGBM figures: LightGBM 4.6 C API (gcc -O3, one thread) on this machine class, from the issue. ms and KB: lower is better.",
+        "Medians after warm-up, one thread, bundled code; a run's time is its wall time or, when less, the process's CPU time over it (bench/support/timing.ts). lightgbm: LightGBM 4.6 C API (gcc -O3, one thread) on this machine class, from the issue; lightgbmMeasured: " +
+        `${measuredBy}. ms and KB: lower is better.`,
       figures: figures.map((f) => ({ ...f, met: met(f) })),
     };
     writeFileSync(join(__dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -242,8 +268,8 @@ function ratio(value: number | undefined, reference: number | undefined, unit: U
 
 export function markdownTable(rows: Figure[]): string {
   const lines = [
-    "| model | measure | unit | WASM | JS | LightGBM 4.6 | target | met |",
-    "| --- | --- | --- | ---: | ---: | ---: | --- | --- |",
+    "| model | measure | unit | WASM | JS | LightGBM 4.6 (issue) | LightGBM measured | target | met |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
   ];
   for (const f of rows) {
     const bound = f.unit === "rows/s" ? "≥" : "≤";
@@ -255,7 +281,7 @@ export function markdownTable(rows: Figure[]): string {
     const ok = met(f);
     lines.push(
       `| ${f.model} | ${f.measure} | ${f.unit} | ${format(f.wasm, f.unit)}${ratio(f.wasm, f.lightgbm, f.unit)} | ` +
-        `${format(f.js, f.unit)}${ratio(f.js, f.lightgbm, f.unit)} | ${format(f.lightgbm, f.unit)} | ${target} | ` +
+        `${format(f.js, f.unit)}${ratio(f.js, f.lightgbm, f.unit)} | ${format(f.lightgbm, f.unit)} | ${format(f.lightgbmMeasured, f.unit)} | ${target} | ` +
         `${ok === undefined ? "" : ok ? "yes" : "**no**"} |`,
     );
   }
