@@ -1,8 +1,8 @@
 """LightGBM's own figures for the measures `npm run bench` takes, on this machine (optional; not run by CI).
 
-The LightGBM column of `npm run bench` holds the figures the speed issue quotes. This script measures the same
-things with the LightGBM library itself, through its C API (ctypes), so that both can be compared on one machine
-at one time:
+`npm run bench` shows the figures the speed issue quotes for LightGBM ("LightGBM 4.6 (issue)"). This script measures
+the same things with the LightGBM library itself, through its C API (ctypes), and `npm run bench` shows its last
+results too ("LightGBM measured"), so that both can be compared on one machine at one time:
 
     pip install lightgbm numpy        # any LightGBM 4.x
     npm run bench:lightgbm            # one thread; add -- --threads 2 for two
