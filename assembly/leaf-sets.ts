@@ -19,8 +19,8 @@
 // the last row.
 import { binCount } from "./decisions";
 import {
-  binned, CATEGORICAL, compact, compactBinCount, compactNodes, FEATURE_MASK, indexOf, LEAF, numClass, numFeatures, numTrees,
-  recordAt, treeStarts, walkNodes,
+  binned, CATEGORICAL, compact, compactBinCount, compactNodes, FEATURE_MASK, indexOf, LEAF, maxTreeRecords, numClass,
+  numFeatures, numTrees, recordAt, treeStarts, walkNodes,
 } from "./model";
 
 const MAX_LEAVES: i32 = 32;
@@ -42,10 +42,7 @@ let treeSlots: i32 = 0;
  * its records are neither, a tree has more than 32 leaves, or the tables would pass MAX_TABLE_BYTES.
  */
 export function leafSetBytes(): f64 {
-  if (!binned && !compact) return 0;
-  for (let tree = 0; tree < numTrees; tree++) {
-    if (recordsOf(tree) > 2 * MAX_LEAVES - 1) return 0;
-  }
+  if ((!binned && !compact) || maxTreeRecords > 2 * MAX_LEAVES - 1) return 0;
   let bins: f64 = 0;
   for (let feature = 0; feature < numFeatures; feature++) bins += <f64>binsOf(feature);
   const tables = bins * <f64>slotsFor(numTrees) * 4;
@@ -161,9 +158,12 @@ function sweepTable(feature: i32): void {
   for (let at = table + rowBytes; at < end; at += 16) v128.store(at, v128.and(v128.load(at), v128.load(at - rowBytes)));
 }
 
-/** Scratch bytes rowLeafSets needs: the trees' sets, then the address of a table row per feature. */
+/**
+ * Scratch bytes rowLeafSets needs, 0 without leaf sets: the trees' sets, then the address of a table
+ * row per feature, and 16 bytes of room to align them.
+ */
 export function leafSetScratchBytes(): usize {
-  return (<usize>slotsFor(numTrees) << 2) + (<usize>numFeatures << 2);
+  return leafSets ? 16 + (<usize>treeSlots << 2) + (<usize>numFeatures << 2) : 0;
 }
 
 /**

@@ -49,7 +49,7 @@ const TREE_WALKED_ALONE: i32 = TREE_LINEAR | TREE_WIDE_CATEGORIES;
 export function rawScratchBytes(numRows: i32): usize {
   if (numRows < MIN_BATCH_ROWS) return rowScratchBytes();
   const count = min(numRows, BLOCK_ROWS);
-  return binBytes(count) + 3 * (<usize>count << 2) + (<usize>(maxTreeRecords + 1) << 4) + (leafSets ? 16 + leafSetScratchBytes() : 0);
+  return binBytes(count) + 3 * (<usize>count << 2) + (<usize>(maxTreeRecords + 1) << 4) + leafSetScratchBytes();
 }
 
 /**
@@ -393,7 +393,7 @@ function rawOfRow(row: usize, treeBegin: i32, treeEnd: i32, sums: usize, leaves:
  * then, with leaf sets, their scratch (leafSetScratch).
  */
 export function rowScratchBytes(): usize {
-  return leafSlotBytes() + (<usize>rowStride << ROW_MAJOR) + (leafSets ? 16 + leafSetScratchBytes() : 0);
+  return leafSlotBytes() + (<usize>rowStride << ROW_MAJOR) + leafSetScratchBytes();
 }
 
 /** Where a single row's leaf-set scratch is, after its bins. */
